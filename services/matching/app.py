@@ -1,0 +1,21 @@
+"""The matching service: cross-ministry record linkage fed by the registry's events."""
+
+from services.matching.database import outbox, processed_events
+from services.matching.records.router import router as records_router
+from services.matching.records.service import apply_beneficiary_upserts
+from shared.app import ServiceSpec, create_service_app
+from shared.consumer import Subscription
+
+SPEC = ServiceSpec(
+    name="matching",
+    title="Somonnoy matching",
+    description="Who is the same person across the ministries' programmes.",
+    version="0.1.0",
+    routers=[records_router],
+    outbox=outbox,
+    processed_events=processed_events,
+    subscriptions=[Subscription(topics=("registry.beneficiary.upserted",), handler=apply_beneficiary_upserts,
+                                group_suffix="records")],
+)
+
+app = create_service_app(SPEC)

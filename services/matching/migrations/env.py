@@ -1,0 +1,5 @@
+import services.matching.app  # noqa: F401  (registers every model on the metadata)
+from services.matching.database import Base
+from shared.migrations import run_env
+
+run_env(Base.metadata)

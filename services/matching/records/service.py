@@ -1,0 +1,74 @@
+"""Keeps the matching service's copy of registry records up to date from events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.records.models import SourceRecord
+from services.matching.records.schemas import SourceRecordPage, SourceRecordRead
+from shared.errors import NotFound
+from shared.events import EventEnvelope
+
+IDENTITY_FIELDS = ("id", "ministry_code", "programme_code", "version", "created_at", "updated_at")
+
+
+async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+    """Upsert each record; an older version arriving late never overwrites a newer one."""
+    rows = []
+    for event in events:
+        payload = event.payload
+        rows.append(
+            {
+                "record_id": uuid.UUID(payload["id"]),
+                "ministry_code": payload["ministry_code"],
+                "programme_code": payload["programme_code"],
+                "source_version": int(payload.get("version", 1)),
+                "attributes": {k: v for k, v in payload.items() if k not in IDENTITY_FIELDS},
+                "events_applied": 1,
+                "last_event_id": event.event_id,
+            }
+        )
+    statement = pg_insert(SourceRecord)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SourceRecord.record_id],
+        set_={
+            "ministry_code": statement.excluded.ministry_code,
+            "programme_code": statement.excluded.programme_code,
+            "source_version": statement.excluded.source_version,
+            "attributes": statement.excluded.attributes,
+            "events_applied": SourceRecord.events_applied + 1,
+            "last_event_id": statement.excluded.last_event_id,
+            "updated_at": func.now(),
+        },
+        where=SourceRecord.source_version < statement.excluded.source_version,
+    )
+    # executemany: one statement per row, so two versions of a record in one batch both apply.
+    await session.execute(statement, rows)
+
+
+async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRecordRead:
+    found = await session.get(SourceRecord, record_id)
+    if found is None:
+        raise NotFound(
+            "the matching service has not received this record", loc=["path", "record_id"], input=str(record_id)
+        )
+    return SourceRecordRead.model_validate(found)
+
+
+async def list_records(
+    session: AsyncSession, *, ministry_code: str | None, limit: int, offset: int
+) -> SourceRecordPage:
+    query = select(SourceRecord)
+    count = select(func.count()).select_from(SourceRecord)
+    if ministry_code:
+        query = query.where(SourceRecord.ministry_code == ministry_code)
+        count = count.where(SourceRecord.ministry_code == ministry_code)
+    items = (await session.scalars(query.order_by(SourceRecord.received_at.desc()).limit(limit).offset(offset))).all()
+    return SourceRecordPage(
+        items=[SourceRecordRead.model_validate(i) for i in items], total=int(await session.scalar(count) or 0)
+    )

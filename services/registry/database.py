@@ -1,0 +1,10 @@
+"""The registry service's schema: its declarative base, outbox and processed-events tables."""
+
+from shared.consumer import define_processed_events_table
+from shared.db import declarative_base_for
+from shared.outbox import define_outbox_table
+
+SCHEMA = "registry"
+Base = declarative_base_for(SCHEMA)
+outbox = define_outbox_table(Base.metadata)
+processed_events = define_processed_events_table(Base.metadata)

@@ -1,0 +1,150 @@
+"""Builds a service's FastAPI app: lifespan (DB, outbox relay, consumers), health, metrics, docs,
+errors and request ids. Each service passes its routers, tables and subscriptions; nothing here
+is specific to one service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Table
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.consumer import EventConsumer, Subscription, topics_of
+from shared.db import Database
+from shared.docs import mount_local_swagger
+from shared.errors import install_error_handlers
+from shared.kafka import broker_reachable
+from shared.logging import RequestIdMiddleware, configure_logging
+from shared.metrics import HTTP_REQUESTS
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    version: str
+    routers: Sequence[APIRouter]
+    outbox: Table
+    processed_events: Table
+    produced_topics: Sequence[str] = ()
+    subscriptions: Sequence[Subscription] = ()
+    settings_class: type[ServiceSettings] = ServiceSettings
+    tags: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Runtime:
+    """Background work a service runs beside its HTTP API."""
+
+    relay: OutboxRelay
+    consumers: list[EventConsumer]
+    stop: asyncio.Event
+    tasks: list[asyncio.Task]
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(self.service, scope.get("method", ""), template, str(status)).observe(
+                time.perf_counter() - started)
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service_settings = settings or load_settings(spec.settings_class, service_name=spec.name)
+        configure_logging(spec.name, service_settings.log_level, service_settings.log_json)
+        database = Database(service_settings)
+        app.state.settings = service_settings
+        app.state.db = database
+        stop = asyncio.Event()
+        relay = OutboxRelay(settings=service_settings, database=database, outbox=spec.outbox,
+                            topics=[*spec.produced_topics, *topics_of(spec.subscriptions)])
+        consumers = [EventConsumer(settings=service_settings, database=database,
+                                   processed=spec.processed_events, subscription=s)
+                     for s in spec.subscriptions]
+        tasks = [asyncio.create_task(relay.run(stop), name=f"{spec.name}-outbox-relay")]
+        tasks += [asyncio.create_task(c.run(stop), name=f"{spec.name}-consumer-{c.group_id}") for c in consumers]
+        app.state.runtime = Runtime(relay=relay, consumers=consumers, stop=stop, tasks=tasks)
+        logger.info("service started", extra={"topics_out": list(spec.produced_topics),
+                                               "topics_in": sorted(topics_of(spec.subscriptions))})
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await database.dispose()
+
+    app = FastAPI(title=spec.title, description=spec.description, version=spec.version,
+                  lifespan=lifespan, docs_url=None, redoc_url=None, openapi_tags=spec.tags or None)
+    if settings is not None:
+        app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware, service=spec.name)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router())
+    for router in spec.routers:
+        app.include_router(router)
+    mount_local_swagger(app)
+    return app
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @router.get("/readyz", summary="Readiness: the database and the broker are reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(request.app.state.db.ping(), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {str(exc)[:200] or type(exc).__name__}"
+        ok, error = await asyncio.to_thread(broker_reachable, request.app.state.settings)
+        checks["broker"] = "ok" if ok else f"unreachable: {error}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,1 @@
+"""Script-level text helpers shared by every service (pure, no I/O)."""
