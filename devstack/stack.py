@@ -143,6 +143,16 @@ class Stack:
             log_path=self.log_dir / "gateway.log")
         self.envoy.start()
 
+    def restart_service(self, name: str, timeout_s: float = 60.0) -> float:
+        """Start a (stopped or killed) service again; returns the seconds until it was ready."""
+        old = self.services.get(name)
+        if old is not None:
+            old.stop()
+        process = self.make_service_process(name)
+        process.start()
+        self.services[name] = process
+        return wait_http_ok(f"{self.service_url(name)}/readyz", timeout_s=timeout_s, process=process)
+
     def wait_ready(self, timeout_s: float = 60.0) -> dict[str, float]:
         deadline = time.monotonic() + timeout_s
         waited: dict[str, float] = {}

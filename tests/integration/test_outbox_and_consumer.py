@@ -1,0 +1,167 @@
+"""The outbox and the idempotent consumer against the real PostgreSQL and broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+
+import pytest
+from kafka import KafkaConsumer
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from devstack.procs import free_port
+from devstack.stack import Stack
+from shared.consumer import EventConsumer, Subscription, apply_events_once, define_processed_events_table
+from shared.db import Database, service_metadata
+from shared.events import EventEnvelope
+from shared.kafka import ensure_topics
+from shared.outbox import OutboxRelay, add_events, define_outbox_table
+from tests.conftest import settings_for
+
+pytestmark = pytest.mark.integration
+
+
+class ScratchService:
+    """A throwaway schema with an outbox, a processed-events table and an effect table."""
+
+    def __init__(self, infra: Stack) -> None:
+        self.schema = f"scratch_{uuid.uuid4().hex[:8]}"
+        self.topic = f"scratch.thing_{uuid.uuid4().hex[:6]}.happened"
+        self.metadata: MetaData = service_metadata(self.schema)
+        self.outbox = define_outbox_table(self.metadata)
+        self.processed = define_processed_events_table(self.metadata)
+        self.effects = Table("effects", self.metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+                             Column("thing", Text, nullable=False))
+        self.settings = settings_for(infra, service_name=self.schema, kafka_topic_partitions=3)
+        self.database = Database(self.settings)
+
+    async def create(self) -> None:
+        async with self.database.engine.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            await connection.run_sync(self.metadata.create_all)
+
+    def event(self, thing: str) -> EventEnvelope:
+        return EventEnvelope(type=self.topic, producer=self.schema, key=thing, payload={"thing": thing})
+
+    async def count(self, table: Table, *where: object) -> int:
+        async with self.database.engine.connect() as connection:
+            return int(await connection.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+    async def record_effects(self, session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        await session.execute(self.effects.insert(), [{"thing": e.payload["thing"]} for e in events])
+
+
+@pytest.fixture
+async def scratch(infra: Stack):
+    service = ScratchService(infra)
+    await service.create()
+    yield service
+    await service.database.dispose()
+
+
+def _read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 20) -> list:
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex[:6]}",
+                             auto_offset_reset="earliest", session_timeout_ms=6000, heartbeat_interval_ms=2000)
+    records: list = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+    finally:
+        consumer.close()
+    return records
+
+
+async def test_an_event_is_published_only_if_its_transaction_commits(scratch: ScratchService, infra: Stack) -> None:
+    async with scratch.database.sessionmaker() as session:
+        await add_events(session, scratch.outbox, [scratch.event("rolled-back")])
+        await session.rollback()
+    committed = [scratch.event(f"thing-{n}") for n in range(3)]
+    async with scratch.database.sessionmaker() as session:
+        await add_events(session, scratch.outbox, committed)
+        await session.commit()
+    relay = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
+                        topics=[scratch.topic])
+    assert await relay.relay_once() == 3
+    assert await scratch.count(scratch.outbox, scratch.outbox.c.sent_at.is_(None)) == 0
+    records = await asyncio.to_thread(_read_topic, infra.kafka_bootstrap, scratch.topic, 3)
+    received = [EventEnvelope.from_bytes(r.value) for r in records]
+    assert sorted(e.payload["thing"] for e in received) == ["thing-0", "thing-1", "thing-2"]
+    assert {r.key.decode() for r in records} == {"thing-0", "thing-1", "thing-2"}
+    assert {e.event_id for e in received} == {e.event_id for e in committed}
+    relay._close_producer()
+
+
+async def test_the_relay_keeps_events_while_the_broker_is_unreachable(scratch: ScratchService, infra: Stack) -> None:
+    async with scratch.database.sessionmaker() as session:
+        await add_events(session, scratch.outbox, [scratch.event("waits")])
+        await session.commit()
+    unreachable = settings_for(infra, service_name=scratch.schema, kafka_bootstrap_servers=f"127.0.0.1:{free_port()}")
+    down = OutboxRelay(settings=unreachable, database=scratch.database, outbox=scratch.outbox, topics=[scratch.topic])
+    with pytest.raises(Exception):  # noqa: B017 (kafka-python raises several kinds here)
+        await down.relay_once()
+    assert await scratch.count(scratch.outbox, scratch.outbox.c.sent_at.is_(None)) == 1
+    up = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
+                     topics=[scratch.topic])
+    assert await up.relay_once() == 1
+    up._close_producer()
+
+
+async def test_a_redelivered_event_is_applied_once(scratch: ScratchService) -> None:
+    first, second = scratch.event("a"), scratch.event("b")
+    async with scratch.database.sessionmaker() as session, session.begin():
+        fresh = await apply_events_once(session, scratch.processed, [first, first, second], scratch.record_effects)
+    assert [e.event_id for e in fresh] == [first.event_id, second.event_id]
+    async with scratch.database.sessionmaker() as session, session.begin():
+        again = await apply_events_once(session, scratch.processed, [second, first], scratch.record_effects)
+    assert again == []
+    assert await scratch.count(scratch.effects) == 2
+
+
+async def test_a_failed_effect_records_nothing_so_the_event_comes_again(scratch: ScratchService) -> None:
+    event = scratch.event("fails-once")
+
+    async def failing(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        raise RuntimeError("effect failed")
+
+    with pytest.raises(RuntimeError):
+        async with scratch.database.sessionmaker() as session, session.begin():
+            await apply_events_once(session, scratch.processed, [event], failing)
+    assert await scratch.count(scratch.processed) == 0
+    async with scratch.database.sessionmaker() as session, session.begin():
+        assert len(await apply_events_once(session, scratch.processed, [event], scratch.record_effects)) == 1
+
+
+async def test_the_consumer_applies_a_published_stream_exactly_once(scratch: ScratchService, infra: Stack) -> None:
+    await asyncio.to_thread(ensure_topics, scratch.settings, [scratch.topic])
+    events = [scratch.event(f"s-{n}") for n in range(300)]
+    async with scratch.database.sessionmaker() as session:
+        await add_events(session, scratch.outbox, events)
+        await session.commit()
+    relay = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
+                        topics=[scratch.topic])
+    assert await relay.relay_once() == 300
+    # the same events published a second time: what a crash before `sent_at` was stored causes
+    async with scratch.database.engine.begin() as connection:
+        await connection.execute(scratch.outbox.update().values(sent_at=None))
+    assert await relay.relay_once() == 300
+    relay._close_producer()
+
+    consumer = EventConsumer(settings=scratch.settings, database=scratch.database, processed=scratch.processed,
+                             subscription=Subscription(topics=(scratch.topic,), handler=scratch.record_effects))
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    deadline = time.monotonic() + 40
+    while await scratch.count(scratch.processed) < 300 and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1)  # give the duplicates time to arrive too
+    stop.set()
+    await task
+    assert await scratch.count(scratch.effects) == 300
+    async with scratch.database.engine.connect() as connection:
+        things = (await connection.scalars(select(scratch.effects.c.thing))).all()
+    assert sorted(things) == sorted(f"s-{n}" for n in range(300))
