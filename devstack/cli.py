@@ -26,12 +26,18 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     stack = Stack(StackOptions.from_environment("dev"))
     stopping = False
+    serving = False
 
     def request_stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
+        if not serving:
+            raise KeyboardInterrupt  # interrupt start-up at once; `finally` stops what started
 
+    # Handlers, not the default KeyboardInterrupt: a `make run &` from a script starts with
+    # SIGINT ignored, and either signal should stop everything in order.
     signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     try:
         stack.preflight()
         stack.start_infrastructure()
@@ -55,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
              f"  broker         {stack.kafka_bootstrap}\n"
              f"  logs           {stack.log_dir}\n"
              "Press Ctrl-C to stop everything started here.")
+        serving = True
         while not stopping:
             for name, process in stack.services.items():
                 if not process.alive():

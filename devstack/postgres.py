@@ -144,7 +144,14 @@ async def _create_database(port: int) -> None:
         exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = 'somonnoy'")
         if not exists:
             await connection.execute("CREATE DATABASE somonnoy")
-        await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    finally:
+        await connection.close()
+    # Extensions the migrations use (the bundled server ships them); migrations create them too,
+    # for servers where the migrating role may.
+    connection = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="somonnoy")
+    try:
+        for extension in ("pg_trgm", "unaccent", "btree_gin"):
+            await connection.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
     finally:
         await connection.close()
 

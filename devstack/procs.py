@@ -97,6 +97,21 @@ class ManagedProcess:
         return lines[-1][:300] if lines else ""
 
 
+def stop_together(processes: list[ManagedProcess | None], timeout_s: float = 10.0) -> None:
+    """SIGTERM every process first, then wait: shutting down one after another adds up."""
+    running = [p for p in processes if p is not None and p.alive()]
+    for process in running:
+        assert process.process is not None
+        process.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    for process in running:
+        assert process.process is not None
+        try:
+            process.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def wait_http_ok(url: str, *, timeout_s: float, process: ManagedProcess | None = None) -> float:
     """Poll `url` until it answers 200; returns the seconds it took."""
     started = time.monotonic()

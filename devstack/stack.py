@@ -16,7 +16,7 @@ from devstack.broker import TansuBroker, check_broker_reachable
 from devstack.errors import StackError
 from devstack.paths import REPO_ROOT, RUN_DIR
 from devstack.postgres import EmbeddedPostgres, check_database_reachable
-from devstack.procs import ManagedProcess, port_is_free, require_free_ports, wait_http_ok
+from devstack.procs import ManagedProcess, port_is_free, require_free_ports, stop_together, wait_http_ok
 from services.gateway.envoy import render_envoy_yaml
 from services.gateway.routes import GatewayRoutes, load_routes
 from shared.migrations import SERVICES_WITH_MIGRATIONS, upgrade
@@ -173,9 +173,7 @@ class Stack:
         return f"http://127.0.0.1:{route.port}"
 
     def stop(self) -> None:
-        for process in [self.envoy, self.portal, *self.services.values()]:
-            if process is not None:
-                process.stop()
+        stop_together([self.envoy, self.portal, *self.services.values()])
         if self.broker is not None:
             self.broker.stop()
         if self.postgres is not None:

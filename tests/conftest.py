@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from devstack.postgres import EmbeddedPostgres
-from devstack.procs import free_port
+from devstack.procs import free_port, stop_together
 from devstack.stack import Stack, StackOptions
 from services.gateway.routes import load_routes
 from shared.settings import ServiceSettings
@@ -69,9 +69,7 @@ def stack(infra: Stack) -> Iterator[Stack]:
     infra.start_services()
     infra.wait_ready(timeout_s=90)
     yield infra
-    for process in [infra.envoy, infra.portal, *infra.services.values()]:
-        if process is not None:
-            process.stop()
+    stop_together([infra.envoy, infra.portal, *infra.services.values()])
 
 
 def settings_for(infra: Stack, **overrides: object) -> ServiceSettings:
