@@ -47,9 +47,11 @@ def load_routes(path: Path = ROUTES_FILE, environ: dict[str, str] | None = None)
             raise ValueError(f"{variable}={value!r} is not a TCP port")
         return int(value)
 
+    # On Kubernetes each service is its own host (REGISTRY_HOST=registry); locally all are 127.0.0.1.
     services = tuple(
         ServiceRoute(name=name, prefix=spec["prefix"].rstrip("/"), port_variable=spec["port_variable"],
-                     port=port(spec["port_variable"], spec["port"]), description=spec.get("description", name))
+                     port=port(spec["port_variable"], spec["port"]), description=spec.get("description", name),
+                     host=env.get(f"{name.upper()}_HOST", "127.0.0.1"))
         for name, spec in raw["services"].items()
     )
     gateway = raw["gateway"]
