@@ -21,7 +21,7 @@ from shared.consumer import EventConsumer, Subscription, topics_of
 from shared.db import Database
 from shared.docs import mount_local_swagger
 from shared.errors import install_error_handlers
-from shared.kafka import broker_reachable
+from shared.kafka import broker_reachable, ensure_topics
 from shared.logging import RequestIdMiddleware, configure_logging
 from shared.metrics import HTTP_REQUESTS
 from shared.outbox import OutboxRelay
@@ -96,6 +96,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         consumers = [EventConsumer(settings=service_settings, database=database,
                                    processed=spec.processed_events, subscription=s)
                      for s in spec.subscriptions]
+        await _ensure_topics_before_consuming(service_settings, relay.topics)
         tasks = [asyncio.create_task(relay.run(stop), name=f"{spec.name}-outbox-relay")]
         tasks += [asyncio.create_task(c.run(stop), name=f"{spec.name}-consumer-{c.group_id}") for c in consumers]
         app.state.runtime = Runtime(relay=relay, consumers=consumers, stop=stop, tasks=tasks)
@@ -120,6 +121,16 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         app.include_router(router)
     mount_local_swagger(app)
     return app
+
+
+async def _ensure_topics_before_consuming(settings: ServiceSettings, topics: Sequence[str]) -> None:
+    """Create our topics before a consumer's first metadata request can auto-create them with
+    the broker's default partition count; a broker that is down now is handled by the relay."""
+    try:
+        await asyncio.wait_for(asyncio.to_thread(ensure_topics, settings, topics), timeout=10)
+    except Exception as exc:
+        logger.warning("could not create topics at start-up; the relay retries",
+                       extra={"error": str(exc)[:300]})
 
 
 def health_router() -> APIRouter:

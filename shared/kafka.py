@@ -31,6 +31,8 @@ def make_producer(settings: ServiceSettings) -> KafkaProducer:
         max_block_ms=5000,
         retries=2,
         reconnect_backoff_max_ms=2000,
+        # Topics are created by ensure_topics with our partition count, never by a first send.
+        allow_auto_create_topics=False,
     )
 
 

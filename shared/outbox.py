@@ -101,6 +101,9 @@ class OutboxRelay:
         backoff = self.settings.outbox_poll_interval_s
         while not stop.is_set():
             try:
+                if not self._topics_checked:
+                    # at start-up, and again after a failure: create missing topics before any send
+                    await asyncio.to_thread(self._ensure_producer)
                 sent = await self.relay_once()
                 backoff = self.settings.outbox_poll_interval_s
                 if sent:
