@@ -1,6 +1,8 @@
 """The matching service: cross-ministry record linkage fed by the registry's events."""
 
 from services.matching.database import outbox, processed_events
+from services.matching.linking.router import router as linking_router
+from services.matching.linking.service import PERSON_LINKED, PERSON_UNLINKED
 from services.matching.records.router import router as records_router
 from services.matching.records.service import apply_beneficiary_upserts
 from shared.app import ServiceSpec, create_service_app
@@ -11,7 +13,8 @@ SPEC = ServiceSpec(
     title="Somonnoy matching",
     description="Who is the same person across the ministries' programmes.",
     version="0.1.0",
-    routers=[records_router],
+    routers=[linking_router, records_router],
+    produced_topics=[PERSON_LINKED, PERSON_UNLINKED],
     outbox=outbox,
     processed_events=processed_events,
     subscriptions=[Subscription(topics=("registry.beneficiary.upserted",), handler=apply_beneficiary_upserts,

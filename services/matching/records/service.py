@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.matching.linking.service import link_records
 from services.matching.records.models import SourceRecord
 from services.matching.records.schemas import SourceRecordPage, SourceRecordRead
 from shared.errors import NotFound
@@ -18,22 +19,33 @@ IDENTITY_FIELDS = ("id", "ministry_code", "programme_code", "version", "created_
 
 
 async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
-    """Upsert each record; an older version arriving late never overwrites a newer one."""
-    rows = []
+    """Upsert each record's newest version, then link the records that changed.
+
+    An older version arriving late never overwrites a newer one; two versions of one record in a
+    batch count as two applied events.
+    """
+    newest: dict[uuid.UUID, dict] = {}
     for event in events:
         payload = event.payload
-        rows.append(
-            {
-                "record_id": uuid.UUID(payload["id"]),
-                "ministry_code": payload["ministry_code"],
-                "programme_code": payload["programme_code"],
-                "source_version": int(payload.get("version", 1)),
-                "attributes": {k: v for k, v in payload.items() if k not in IDENTITY_FIELDS},
-                "events_applied": 1,
-                "last_event_id": event.event_id,
-            }
-        )
-    statement = pg_insert(SourceRecord)
+        record_id = uuid.UUID(payload["id"])
+        row = {
+            "record_id": record_id,
+            "ministry_code": payload["ministry_code"],
+            "programme_code": payload["programme_code"],
+            "source_version": int(payload.get("version", 1)),
+            "attributes": {k: v for k, v in payload.items() if k not in IDENTITY_FIELDS},
+            "events_applied": 1,
+            "last_event_id": event.event_id,
+        }
+        previous = newest.get(record_id)
+        if previous is not None:
+            row["events_applied"] += previous["events_applied"]
+            if previous["source_version"] > row["source_version"]:
+                row = {**previous, "events_applied": row["events_applied"]}
+        newest[record_id] = row
+    if not newest:
+        return
+    statement = pg_insert(SourceRecord).values(list(newest.values()))
     statement = statement.on_conflict_do_update(
         index_elements=[SourceRecord.record_id],
         set_={
@@ -41,14 +53,14 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
             "programme_code": statement.excluded.programme_code,
             "source_version": statement.excluded.source_version,
             "attributes": statement.excluded.attributes,
-            "events_applied": SourceRecord.events_applied + 1,
+            "events_applied": SourceRecord.events_applied + statement.excluded.events_applied,
             "last_event_id": statement.excluded.last_event_id,
             "updated_at": func.now(),
         },
         where=SourceRecord.source_version < statement.excluded.source_version,
-    )
-    # executemany: one statement per row, so two versions of a record in one batch both apply.
-    await session.execute(statement, rows)
+    ).returning(SourceRecord.record_id)
+    changed = set((await session.execute(statement)).scalars())
+    await link_records(session, [(rid, newest[rid]["attributes"]) for rid in newest if rid in changed])
 
 
 async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRecordRead:

@@ -1,0 +1,77 @@
+"""Tables of incremental linkage: comparison keys, blocking keys, persons and their records."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Float, Index, Integer, SmallInteger, Text, Uuid, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.matching.database import Base
+
+
+class RecordKey(Base):
+    """A record's normalised comparison keys (the engine's key table row), kept so that a new
+    record can be compared with it without normalising it again."""
+
+    __tablename__ = "record_keys"
+
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    keys: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BlockKey(Base):
+    """One blocking key of one record: records sharing (rule, key) are compared."""
+
+    __tablename__ = "block_keys"
+    __table_args__ = (Index("ix_block_keys_record", "record_id"),)
+
+    rule: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
+class NameCount(Base):
+    """How many records carry an own-name skeleton: the term frequency of a name, so a common
+    name weighs less than a rare one, as in the batch model."""
+
+    __tablename__ = "name_counts"
+
+    skeleton: Mapped[str] = mapped_column(Text, primary_key=True)
+    records: Mapped[int] = mapped_column(Integer)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class PersonLink(Base):
+    """Which person a record belongs to, and how sure the link was when it was made."""
+
+    __tablename__ = "person_links"
+    __table_args__ = (Index("ix_person_links_person", "person_id"),)
+
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    probability: Mapped[float | None] = mapped_column(Float)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StoredModelParams(Base):
+    """Parameters estimated by a batch run; the newest is what real-time linking uses."""
+
+    __tablename__ = "model_params"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    records: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
