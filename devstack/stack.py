@@ -94,8 +94,8 @@ class Stack:
 
     def start_infrastructure(self) -> None:
         if not self.options.database_url:
-            self.postgres = EmbeddedPostgres(f"pg-{self.options.name}", self.options.postgres_port,
-                                             fast_and_unsafe=self.options.fast_unsafe_postgres)
+            self.postgres = self.postgres or EmbeddedPostgres(f"pg-{self.options.name}", self.options.postgres_port,
+                                                              fast_and_unsafe=self.options.fast_unsafe_postgres)
             if not self.postgres.is_running() and not port_is_free(self.options.postgres_port):
                 raise StackError(f"port {self.options.postgres_port} (POSTGRES_PORT) is already in use: "
                                  "stop what listens there or set POSTGRES_PORT to a free port")

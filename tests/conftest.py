@@ -54,13 +54,16 @@ def infra() -> Iterator[Stack]:
         environ=_free_port_environ(),
         fast_unsafe_postgres=True,
     )
-    if not external_db:
-        EmbeddedPostgres("pg-test", options.postgres_port).destroy()  # a fresh cluster every session
     stack = Stack(options)
+    if not external_db:
+        # a fresh cluster of its own for every session: two test runs on one machine never share one
+        stack.postgres = EmbeddedPostgres(f"pg-test-{os.getpid()}", options.postgres_port, fast_and_unsafe=True)
     stack.start_infrastructure()
     stack.migrate()
     yield stack
     stack.stop()
+    if stack.postgres is not None:
+        stack.postgres.destroy()
 
 
 @pytest.fixture(scope="session")

@@ -35,11 +35,15 @@ from services.matching.linking.frames import (
     records_frame,
 )
 from services.matching.linking.models import BlockKey, NameCount, Person, PersonLink, RecordKey, StoredModelParams
+from services.matching.review.models import ACCEPTED, ordered
+from services.matching.review.service import decisions_for, queue_uncertain
 from shared.events import EventEnvelope
 from shared.outbox import add_events
 
 PERSON_LINKED = "matching.person.linked"
 PERSON_UNLINKED = "matching.person.unlinked"
+# Pairs scored between this and the link threshold go to the review queue.
+REVIEW_LOWER = 0.5
 RULES = default_rules()
 RULE_CAPS = np.array([rule.max_block_size for rule in RULES], dtype=np.int32)
 
@@ -197,21 +201,37 @@ async def link_records(session: AsyncSession, records: Sequence[tuple[uuid.UUID,
 
     existing = dict((await session.execute(select(PersonLink.record_id, PersonLink.person_id).where(
         PersonLink.record_id.in_(record_ids + [c.record_id for c in scored])))).all())
+    decided = await decisions_for(session, record_ids)
     components = _UnionFind()
     best: dict[int, float] = {}
+    uncertain: list[dict[str, Any]] = []
     for row in range(len(record_ids)):
         components.find(("row", row))
         if record_ids[row] in existing:
             components.union(("row", row), ("person", existing[record_ids[row]]))
+
+    def linked(a: uuid.UUID, b: uuid.UUID, probability: float, explanation: list[FieldExplanation]) -> bool:
+        """The model's verdict on a pair, overruled by a reviewer's decision on it."""
+        decision = decided.get(ordered(a, b))
+        if decision is not None:
+            return decision == ACCEPTED
+        if REVIEW_LOWER <= probability < params.threshold:
+            first, second = ordered(a, b)
+            uncertain.append({"record_a": first, "record_b": second, "probability": probability,
+                              "explanation": [vars(e) for e in explanation]})
+        return probability >= params.threshold
+
     for candidate in scored:
-        if candidate.probability >= params.threshold and candidate.record_id in existing:
+        if candidate.record_id in existing and linked(record_ids[candidate.new_row], candidate.record_id,
+                                                      candidate.probability, candidate.explanation):
             components.union(("row", candidate.new_row), ("person", existing[candidate.record_id]))
             best[candidate.new_row] = max(best.get(candidate.new_row, 0.0), candidate.probability)
     for left, right, probability in inner:
-        if probability >= params.threshold:
+        if linked(record_ids[left], record_ids[right], probability, []):
             components.union(("row", left), ("row", right))
             best[left] = max(best.get(left, 0.0), probability)
             best[right] = max(best.get(right, 0.0), probability)
+    await queue_uncertain(session, uncertain)
 
     groups: dict[Any, list[Any]] = {}
     for node in list(components.parent):
@@ -224,6 +244,7 @@ async def link_records(session: AsyncSession, records: Sequence[tuple[uuid.UUID,
 
     events: list[EventEnvelope] = []
     links: list[dict[str, Any]] = []
+    new_persons: list[dict[str, Any]] = []
     for members in groups.values():
         rows = sorted(n[1] for n in members if n[0] == "row")
         persons = sorted((n[1] for n in members if n[0] == "person"), key=lambda p: (person_created.get(p), str(p)))
@@ -233,15 +254,9 @@ async def link_records(session: AsyncSession, records: Sequence[tuple[uuid.UUID,
             survivor, merged = persons[0], persons[1:]
         else:
             survivor, merged = uuid.uuid4(), []
-            session.add(Person(person_id=survivor))
-            await session.flush()
+            new_persons.append({"person_id": survivor})
         for absorbed in merged:
-            moved = (await session.execute(update(PersonLink).where(PersonLink.person_id == absorbed)
-                                           .values(person_id=survivor).returning(PersonLink.record_id))).scalars().all()
-            await session.execute(delete(Person).where(Person.person_id == absorbed))
-            for record_id in moved:
-                events.append(_event(PERSON_UNLINKED, absorbed, record_id, None, merged_into=survivor))
-                events.append(_event(PERSON_LINKED, survivor, record_id, None, merged_from=absorbed))
+            events += await _merge_person(session, survivor=survivor, absorbed=absorbed)
         for row in rows:
             record_id = record_ids[row]
             previous = existing.get(record_id)
@@ -251,14 +266,53 @@ async def link_records(session: AsyncSession, records: Sequence[tuple[uuid.UUID,
             if previous is not None and previous not in merged:
                 events.append(_event(PERSON_UNLINKED, previous, record_id, None))
             events.append(_event(PERSON_LINKED, survivor, record_id, best.get(row)))
+    if new_persons:
+        await session.execute(pg_insert(Person), new_persons)
+    await _write_links(session, links)
+    await add_events(session, outbox, events)
+    return len(links)
+
+
+async def _write_links(session: AsyncSession, links: list[dict[str, Any]]) -> None:
     if links:
         insert_links = pg_insert(PersonLink)
         await session.execute(insert_links.on_conflict_do_update(
             index_elements=[PersonLink.record_id],
             set_={"person_id": insert_links.excluded.person_id, "probability": insert_links.excluded.probability,
                   "linked_at": func.now()}), links)
+
+
+async def _merge_person(session: AsyncSession, *, survivor: uuid.UUID, absorbed: uuid.UUID) -> list[EventEnvelope]:
+    moved = (await session.execute(update(PersonLink).where(PersonLink.person_id == absorbed)
+                                   .values(person_id=survivor).returning(PersonLink.record_id))).scalars().all()
+    await session.execute(delete(Person).where(Person.person_id == absorbed))
+    events = []
+    for record_id in moved:
+        events.append(_event(PERSON_UNLINKED, absorbed, record_id, None, merged_into=survivor))
+        events.append(_event(PERSON_LINKED, survivor, record_id, None, merged_from=absorbed))
+    return events
+
+
+async def apply_review_decision(session: AsyncSession, *, record_a: uuid.UUID, record_b: uuid.UUID,
+                                accepted: bool) -> None:
+    """Make the links agree with a reviewer: accepted joins the two persons (into the older one);
+    rejected moves the second record to a person of its own if they are one person now."""
+    links = dict((await session.execute(select(PersonLink.record_id, PersonLink.person_id).where(
+        PersonLink.record_id.in_([record_a, record_b])))).all())
+    person_a, person_b = links.get(record_a), links.get(record_b)
+    events: list[EventEnvelope] = []
+    if accepted and person_a and person_b and person_a != person_b:
+        created = dict((await session.execute(select(Person.person_id, Person.created_at).where(
+            Person.person_id.in_([person_a, person_b])))).all())
+        survivor, absorbed = sorted((person_a, person_b), key=lambda p: (created.get(p), str(p)))
+        events = await _merge_person(session, survivor=survivor, absorbed=absorbed)
+    elif not accepted and person_a is not None and person_a == person_b:
+        alone = uuid.uuid4()
+        await session.execute(pg_insert(Person), [{"person_id": alone}])
+        await _write_links(session, [{"record_id": record_b, "person_id": alone, "probability": None}])
+        events = [_event(PERSON_UNLINKED, person_a, record_b, None),
+                  _event(PERSON_LINKED, alone, record_b, None)]
     await add_events(session, outbox, events)
-    return len(links)
 
 
 def _event(event_type: str, person_id: uuid.UUID, record_id: uuid.UUID, probability: float | None,

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.matching.linking.schemas import FieldWeight
+
+
+class ReviewPairRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    record_a: uuid.UUID
+    record_b: uuid.UUID
+    probability: float
+    explanation: list[FieldWeight]
+    status: Literal["pending", "accepted", "rejected"]
+    decided_by: str | None
+    note: str | None
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewPairRead]
+    next_cursor: int | None = Field(description="Pass as `after` to get the next page; null on the last page")
+
+
+class ReviewDecision(BaseModel):
+    decision: Literal["accept", "reject"]
+    reviewer: str = Field(min_length=1, max_length=100, description="Who decided (name or office code)")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class PairDecision(ReviewDecision):
+    record_a: uuid.UUID
+    record_b: uuid.UUID

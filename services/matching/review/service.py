@@ -1,0 +1,77 @@
+"""Use cases of the review queue. A decision is kept and applied at once to the links, and later
+linking (incremental or batch) respects it: a rejected pair is never linked, an accepted one always."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.review.models import ACCEPTED, PENDING, REJECTED, ReviewPair, ordered
+from services.matching.review.schemas import ReviewDecision, ReviewPage, ReviewPairRead
+from shared.errors import Conflict, Invalid, NotFound
+
+PairDecisions = dict[tuple[uuid.UUID, uuid.UUID], str]
+
+
+async def decisions_for(session: AsyncSession, record_ids: Iterable[uuid.UUID]) -> PairDecisions:
+    """Decided pairs touching any of the records, keyed by the ordered pair."""
+    ids = list(record_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(select(ReviewPair.record_a, ReviewPair.record_b, ReviewPair.status).where(
+        ReviewPair.status != PENDING, or_(ReviewPair.record_a.in_(ids), ReviewPair.record_b.in_(ids))))
+    return {(a, b): status for a, b, status in rows.all()}
+
+
+async def queue_uncertain(session: AsyncSession, pairs: list[dict]) -> None:
+    """Add pairs of the uncertain band (already decided or queued pairs are left as they are)."""
+    if pairs:
+        await session.execute(pg_insert(ReviewPair).on_conflict_do_nothing(constraint="uq_review_pairs_pair"), pairs)
+
+
+async def list_pending(session: AsyncSession, *, after: int | None, limit: int,
+                       status: str = PENDING) -> ReviewPage:
+    query = select(ReviewPair).where(ReviewPair.status == status).order_by(ReviewPair.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(ReviewPair.id > after)
+    rows = (await session.scalars(query)).all()
+    items = [ReviewPairRead.model_validate(r) for r in rows[:limit]]
+    return ReviewPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+
+
+async def decide_pair(session: AsyncSession, *, record_a: uuid.UUID, record_b: uuid.UUID,
+                      decision: ReviewDecision) -> ReviewPairRead:
+    """A reviewer's decision on any two records, queued or not (e.g. a wrong link spotted in a report)."""
+    if record_a == record_b:
+        raise Invalid("a record cannot be paired with itself", loc=["body", "record_b"], input=str(record_b))
+    first, second = ordered(record_a, record_b)
+    statement = pg_insert(ReviewPair).values(record_a=first, record_b=second, probability=-1.0, explanation=[])
+    await session.execute(statement.on_conflict_do_nothing(constraint="uq_review_pairs_pair"))
+    pair_id = await session.scalar(select(ReviewPair.id).where(ReviewPair.record_a == first,
+                                                               ReviewPair.record_b == second))
+    return await decide(session, pair_id=int(pair_id), decision=decision)
+
+
+async def decide(session: AsyncSession, *, pair_id: int, decision: ReviewDecision) -> ReviewPairRead:
+    from services.matching.linking.service import apply_review_decision  # linking imports this module
+
+    pair = await session.get(ReviewPair, pair_id, with_for_update=True)
+    if pair is None:
+        raise NotFound("no review pair with this id", loc=["path", "pair_id"], input=pair_id)
+    status = ACCEPTED if decision.decision == "accept" else REJECTED
+    if pair.status != PENDING and pair.status != status:
+        raise Conflict(f"this pair was already {pair.status} by {pair.decided_by}; a reversal needs a new review",
+                       loc=["body", "decision"], input=decision.decision)
+    pair.status, pair.decided_by, pair.note, pair.decided_at = status, decision.reviewer, decision.note, func.now()
+    await session.flush()
+    await apply_review_decision(session, record_a=pair.record_a, record_b=pair.record_b, accepted=status == ACCEPTED)
+    await session.commit()
+    await session.refresh(pair)
+    return ReviewPairRead.model_validate(pair)
+
+
+__all__ = ["decide", "decide_pair", "decisions_for", "list_pending", "ordered", "queue_uncertain"]
