@@ -30,11 +30,6 @@ def _first_token(col: str) -> pl.Expr:
     return pl.col(col).str.split(" ").list.first()
 
 
-def _either_script(field: str, fn) -> list[pl.Expr]:
-    """The key built from the Bangla and from the Latin spelling: a record is blocked under both."""
-    return [fn(f"{field}_bn"), fn(f"{field}_en")]
-
-
 def default_rules() -> list[BlockingRule]:
     """The blocking rules of the batch dedupe, most specific first.
 

@@ -1,12 +1,15 @@
 """Clustering of linked pairs into persons.
 
 Connected components are computed with vectorised min-label propagation plus pointer jumping (a few
-passes over the edge arrays, no Python loop per record), which needs no graph library.
+passes over the edge arrays, no Python loop per record), which needs no graph library.  Components
+that hold contradicting evidence (two genders, two clearly different NIDs or BRNs) are re-built
+link by link, strongest first, refusing the links that would join the contradiction.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
 
 def connected_components(n: int, edges: np.ndarray) -> np.ndarray:
@@ -136,8 +139,6 @@ def cluster_linked_pairs(n: int, edges: np.ndarray, strength: np.ndarray, gender
     labels = connected_components(n, edges)
     if len(edges) == 0:
         return labels
-    import polars as pl  # local: this module is otherwise NumPy only
-
     members = np.unique(edges)
     # unknown gender is 0 and a missing identifier -1: both are left out of the distinct counts
     frame = {"label": labels[members], "gender": gender[members].astype(np.int64) - 1}

@@ -76,42 +76,65 @@ def level_frequencies(gamma: np.ndarray, n_levels: list[int], counts: np.ndarray
     return out
 
 
-def _anchor_m(gamma: np.ndarray, fields: list[str], n_levels: list[int]) -> list[np.ndarray]:
+MIN_ANCHOR_OBSERVATIONS = 200  # fewer anchor pairs with a field present: its m is not measured
+
+
+def _anchor_m(gamma: np.ndarray, fields: list[str], n_levels: list[int],
+              fallback_m: list[np.ndarray] | None = None) -> tuple[list[np.ndarray], list[str]]:
     """m per field from pairs that an *independent* field declares the same person.
 
-    Same NID core: m of every field but the NID.  Same name skeleton, exact birth date and a parent's
-    name: m of the
-    NID and of the birth registration number (children have a BRN and no NID, so NID anchors say
-    little about BRNs).  Each anchor leaves the estimated field free, so its levels are not biased
-    by the anchor.
+    Same NID core or same BRN: m of every field except the identifiers.  Same name skeleton, exact
+    birth date and a parent's name: m of the NID and the BRN (children have a BRN and no NID, so
+    NID anchors say little about BRNs).  Each anchor leaves the estimated field free, so its levels
+    are not biased by the anchor.  A field seen in fewer than ``MIN_ANCHOR_OBSERVATIONS`` anchor
+    pairs (a register without NIDs, a column that is absent) takes its m from ``fallback_m``.
+    Returns the m list and the names of the fields that fell back.
     """
-    nid, name, dob = fields.index("nid"), fields.index("name"), fields.index("dob")
-    same_nid = gamma[:, nid] == n_levels[nid] - 1
-    name_and_dob = (gamma[:, name] == n_levels[name] - 1) & (gamma[:, dob] == n_levels[dob] - 1)
+    def column(name: str) -> np.ndarray | None:
+        return gamma[:, fields.index(name)] if name in fields else None
+
+    def is_top(name: str) -> np.ndarray:
+        col = column(name)
+        return np.zeros(len(gamma), bool) if col is None else col == n_levels[fields.index(name)] - 1
+
+    same_identifier = is_top("nid") | is_top("brn")
     # A common name born on the same day is not rare among millions, so this anchor also wants a
-    # parent's name to agree (both of which are independent of the identifiers estimated from it).
+    # parent's name to agree (all of them independent of the identifiers estimated from it).
     parent_agrees = np.zeros(len(gamma), dtype=bool)
     for parent in ("father", "mother"):
-        if parent in fields:
-            col = fields.index(parent)
-            parent_agrees |= gamma[:, col] >= n_levels[col] - 2
-    name_and_dob &= parent_agrees
-    m = level_frequencies(gamma, n_levels, same_nid.astype(np.float64))
-    by_name_and_dob = level_frequencies(gamma, n_levels, name_and_dob.astype(np.float64))
-    for identifier in ("nid", "brn"):
-        if identifier in fields:
-            m[fields.index(identifier)] = by_name_and_dob[fields.index(identifier)]
-    return m
+        col = column(parent)
+        if col is not None:
+            parent_agrees |= col >= n_levels[fields.index(parent)] - 2
+    name_dob_parent = is_top("name") & is_top("dob") & parent_agrees
+
+    by_identifier = level_frequencies(gamma, n_levels, same_identifier.astype(np.float64))
+    by_name_and_dob = level_frequencies(gamma, n_levels, name_dob_parent.astype(np.float64))
+    m, fell_back = [], []
+    for col, name in enumerate(fields):
+        anchors = name_dob_parent if name in ("nid", "brn") else same_identifier
+        observed = int((anchors & (gamma[:, col] != NULL)).sum())
+        if observed < MIN_ANCHOR_OBSERVATIONS and fallback_m is not None:
+            m.append(np.asarray(fallback_m[col], dtype=np.float64))
+            fell_back.append(name)
+        else:
+            m.append(by_name_and_dob[col] if name in ("nid", "brn") else by_identifier[col])
+    return m, fell_back
 
 
 def estimate(gamma_blocked: np.ndarray, gamma_random: np.ndarray, comparisons: list[Comparison],
              n_records: int, name_frequency: np.ndarray | None = None,
-             max_iter: int = 100, tol: float = 1e-9) -> ModelParams:
-    """Fit u on random pairs, m on anchor pairs and the match prior by EM over the blocked pairs."""
+             fallback: ModelParams | None = None, max_iter: int = 100, tol: float = 1e-9) -> ModelParams:
+    """Fit u on random pairs, m on anchor pairs and the match prior by EM over the blocked pairs.
+
+    ``fallback`` (e.g. the bundled parameters) supplies m for fields the register has too few
+    anchor pairs for; it is only used when its fields and levels are the same as ``comparisons``.
+    """
     fields = [c.field for c in comparisons]
     n_levels = [c.n_levels for c in comparisons]
     u = level_frequencies(gamma_random, n_levels)
-    m = _anchor_m(gamma_blocked, fields, n_levels)
+    compatible = fallback is not None and fallback.fields == fields and [
+        len(x) for x in fallback.m] == n_levels
+    m, fell_back = _anchor_m(gamma_blocked, fields, n_levels, fallback.m if compatible else None)
     params = ModelParams(
         fields=fields,
         level_labels=[list(c.level_labels) for c in comparisons],
@@ -131,7 +154,8 @@ def estimate(gamma_blocked: np.ndarray, gamma_random: np.ndarray, comparisons: l
         params.prior = new_prior
         if converged:
             break
-    params.notes = {"prior_em_iterations": float(iterations), "expected_matching_pairs": expected}
+    params.notes = {"prior_em_iterations": float(iterations), "expected_matching_pairs": expected,
+                    **{f"m_from_fallback:{name}": 1.0 for name in fell_back}}
     return params
 
 

@@ -80,14 +80,16 @@ def dedupe(table: pl.DataFrame, params: ModelParams | None = None,
     timings["compare"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    name_frequency = keys.name_term_frequency(pairs[:, 0], pairs[:, 1])
-    if params is None and keys.size < MIN_RECORDS_FOR_ESTIMATION:
+    # Name frequencies of a small table say nothing about how common a name is in the population.
+    large_enough = keys.size >= MIN_RECORDS_FOR_ESTIMATION
+    name_frequency = keys.name_term_frequency(pairs[:, 0], pairs[:, 1]) if large_enough else None
+    if params is None and not large_enough:
         params = default_params(keys.size)
     if params is None:
         sample = random_pairs(keys.size, min(500_000, max(10_000, keys.size)))
         gamma_random = comparison_vectors(keys, sample, comparisons)
         params = estimate(gamma, gamma_random, comparisons, n_records=keys.size,
-                          name_frequency=name_frequency)
+                          name_frequency=name_frequency, fallback=default_params())
     timings["estimate"] = time.perf_counter() - t
 
     t = time.perf_counter()

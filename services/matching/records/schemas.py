@@ -16,6 +16,7 @@ class SourceRecordRead(BaseModel):
     source_version: int
     attributes: dict[str, Any]
     events_applied: int
+    person_id: uuid.UUID | None = None
     received_at: datetime
     updated_at: datetime
 

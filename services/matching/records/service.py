@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.matching.linking.models import PersonLink
 from services.matching.linking.service import link_records
 from services.matching.records.models import SourceRecord
 from services.matching.records.schemas import SourceRecordPage, SourceRecordRead
@@ -69,7 +70,8 @@ async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRe
         raise NotFound(
             "the matching service has not received this record", loc=["path", "record_id"], input=str(record_id)
         )
-    return SourceRecordRead.model_validate(found)
+    person_id = await session.scalar(select(PersonLink.person_id).where(PersonLink.record_id == record_id))
+    return SourceRecordRead.model_validate(found).model_copy(update={"person_id": person_id})
 
 
 async def list_records(
