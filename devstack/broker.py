@@ -12,7 +12,8 @@ from pathlib import Path
 
 from devstack.errors import StackError
 from devstack.paths import package_path
-from devstack.procs import ManagedProcess, tcp_reachable
+from devstack.procs import ManagedProcess
+from shared.net import tcp_reachable
 
 
 class TansuBroker:

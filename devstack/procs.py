@@ -14,16 +14,7 @@ from pathlib import Path
 import httpx
 
 from devstack.errors import StackError
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
+from shared.net import port_is_free
 
 
 def free_port() -> int:
@@ -38,14 +29,6 @@ def require_free_ports(ports: dict[str, int]) -> None:
         if not port_is_free(port):
             raise StackError(f"port {port} ({variable}) is already in use: stop what listens there "
                              f"or set {variable} to a free port")
-
-
-def tcp_reachable(host: str, port: int, timeout_s: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout_s):
-            return True
-    except OSError:
-        return False
 
 
 @dataclass

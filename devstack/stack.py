@@ -16,10 +16,11 @@ from devstack.broker import TansuBroker, check_broker_reachable
 from devstack.errors import StackError
 from devstack.paths import REPO_ROOT, RUN_DIR
 from devstack.postgres import EmbeddedPostgres, check_database_reachable
-from devstack.procs import ManagedProcess, port_is_free, require_free_ports, stop_together, wait_http_ok
+from devstack.procs import ManagedProcess, require_free_ports, stop_together, wait_http_ok
 from services.gateway.envoy import render_envoy_yaml
 from services.gateway.routes import GatewayRoutes, load_routes
 from shared.migrations import SERVICES_WITH_MIGRATIONS, upgrade
+from shared.net import port_is_free
 
 SERVICE_APPS = {"registry": "services.registry.app:app", "matching": "services.matching.app:app",
                 "minutes": "services.minutes.app:app"}

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import sys
 
 import asyncpg
 import uvicorn
 
 from shared.kafka import broker_reachable
+from shared.net import port_is_free
 from shared.settings import ConfigurationError, ServiceSettings, load_settings
 
 
@@ -26,23 +26,13 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
 async def _database_answers(settings: ServiceSettings) -> None:
     connection = await asyncpg.connect(settings.sync_database_url, timeout=5)
     await connection.close()
 
 
 def preflight(settings: ServiceSettings, host: str, port: int) -> None:
-    if not _port_free(host, port):
+    if not port_is_free(port, host):
         _fail(f"port {port} is already in use on {host}: stop what listens there or choose another port")
     try:
         asyncio.run(_database_answers(settings))
