@@ -25,7 +25,7 @@ DEMO_BENEFICIARIES: list[dict[str, str]] = [
     {"ministry_code": "MOPME", "programme_code": "PSS", "source_record_id": "PSS-CTG-330198",
      "name_bn": "ফাতেমা বেগম", "name_en": "Fatema Begum", "phone": "01552-101010"},
     {"ministry_code": "MOLE", "programme_code": "WWF", "source_record_id": "WWF-KHL-2211",
-     "name_bn": "আবুল কালাম আজাদ", "name_en": "Abul Kalam Azad", "nid": "19781234567890123",
+     "name_bn": "আবুল কালাম আজাদ", "name_en": "Abul Kalam Azad", "nid": "19784612879305126",
      "date_of_birth": "1978-05-30"},
 ]
 

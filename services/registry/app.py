@@ -1,19 +1,30 @@
 """The registry service: the coordinated beneficiary database shared by the ministries."""
 
+from services.registry.audit.router import router as audit_router
 from services.registry.beneficiaries.router import router as beneficiaries_router
-from services.registry.beneficiaries.service import BENEFICIARY_UPSERTED
 from services.registry.database import outbox, processed_events
+from services.registry.enrolments.router import router as enrolments_router
+from services.registry.events import PRODUCED_TOPICS
+from services.registry.geography.router import router as geography_router
+from services.registry.households.router import router as households_router
+from services.registry.ministries.router import router as ministries_router
+from services.registry.persons.router import router as persons_router
+from services.registry.programmes.router import router as programmes_router
 from shared.app import ServiceSpec, create_service_app
 
 SPEC = ServiceSpec(
     name="registry",
     title="Somonnoy registry",
-    description="Beneficiaries of the social protection programmes, as the ministries submit them.",
-    version="0.1.0",
-    routers=[beneficiaries_router],
+    description="Persons, households and their enrolments in the social protection programmes, as the "
+                "ministries submit them. A ministry reads and changes its own programmes' beneficiaries; "
+                "every member sees the coordinated view of who is enrolled where. Every read of personal "
+                "data and every change is in the audit log.",
+    version="0.2.0",
+    routers=[beneficiaries_router, persons_router, households_router, enrolments_router, ministries_router,
+             programmes_router, geography_router, audit_router],
     outbox=outbox,
     processed_events=processed_events,
-    produced_topics=[BENEFICIARY_UPSERTED],
+    produced_topics=PRODUCED_TOPICS,
 )
 
 app = create_service_app(SPEC)

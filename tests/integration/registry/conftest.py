@@ -1,0 +1,30 @@
+"""The registry app in-process on the real PostgreSQL and broker of the `infra` fixture."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from devstack.stack import Stack
+from services.registry.app import SPEC
+from shared.app import create_service_app
+from tests.conftest import settings_for
+
+
+@pytest.fixture(scope="session")
+async def registry(infra: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_service_app(SPEC, settings_for(infra, service_name="registry"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client
+
+
+@pytest.fixture(scope="session")
+async def engine(infra: Stack) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(settings_for(infra).database_url)
+    yield engine
+    await engine.dispose()

@@ -1,0 +1,162 @@
+"""Persons: create, read, update, deactivate, list with filters and cursors, search."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from tests.integration.registry.factories import create_household, create_person, enrol, headers, submit_record
+
+
+async def test_a_person_is_stored_normalised_with_the_raw_identifiers(registry: httpx.AsyncClient) -> None:
+    person = await create_person(registry, "MOSW", name_bn="মোঃ আব্দুর রহিম", gender="পুরুষ",
+                                 date_of_birth="১২ মার্চ ১৯৫৬", nid="১৯৫৬ ১৯৫৬ ১২৩ ৪৫৬ ৭৮৯", phone="+880 1711-234567",
+                                 brn="1956 2694 1234 56789", address={"union_code": 1927, "ward": 4})
+    assert person["gender"] == "male" and person["date_of_birth"] == "1956-03-12"
+    assert person["nid"] == "19561956123456789" and person["phone"] == "+8801711234567"
+    by_kind = {i["kind"]: i for i in person["identifiers"]}
+    assert by_kind["nid"]["raw"] == "১৯৫৬ ১৯৫৬ ১২৩ ৪৫৬ ৭৮৯" and by_kind["nid"]["comparable"] == "1956123456789"
+    assert by_kind["phone"]["raw"] == "+880 1711-234567" and by_kind["brn"]["normalized"] == "19562694123456789"
+    # The union names its upazila, district and division.
+    assert person["address"] == {"division_code": 3, "district_code": 27, "upazila_code": 212, "union_code": 1927,
+                                 "ward": 4, "line": None}
+
+
+async def test_a_year_of_birth_alone_is_kept_as_a_year(registry: httpx.AsyncClient) -> None:
+    assert (await create_person(registry, date_of_birth="1948"))["date_of_birth"] == "1948"
+
+
+async def test_invalid_fields_are_422_naming_the_field_the_value_and_the_reason(registry: httpx.AsyncClient) -> None:
+    response = await registry.post("/persons", headers=headers("MOSW"), json={
+        "name_bn": "রহিম ২", "nid": "12345", "phone": "02-9515530", "date_of_birth": "31/02/1990",
+        "gender": "unknown", "address": {"union_code": 1927, "district_code": 1}})
+    assert response.status_code == 422
+    details = {tuple(d["loc"]): d for d in response.json()["detail"]}
+    assert details[("body", "nid")]["type"] == "nid.length"
+    assert details[("body", "nid")]["input"] == "12345" and "10, 13 or 17 digits" in details[("body", "nid")]["msg"]
+    assert details[("body", "phone")]["type"] == "phone.not_mobile"
+    assert details[("body", "date_of_birth")]["type"] == "dob.invalid_date"
+    assert details[("body", "gender")]["type"] == "gender.unknown"
+    assert details[("body", "name_bn")]["type"] == "name.digits"
+
+
+async def test_an_address_that_does_not_add_up_is_422(registry: httpx.AsyncClient) -> None:
+    inconsistent = await registry.post("/persons", headers=headers("MOSW"), json={
+        "name_en": "Karim", "address": {"union_code": 1927, "district_code": 1}})
+    assert inconsistent.status_code == 422
+    [detail] = inconsistent.json()["detail"]
+    assert detail["loc"] == ["body", "address", "union_code"] and detail["type"] == "address.inconsistent"
+    unknown = await registry.post("/persons", headers=headers("MOSW"), json={
+        "name_en": "Karim", "address": {"upazila_code": 99999}})
+    assert unknown.json()["detail"][0]["type"] == "address.unknown_unit"
+
+
+async def test_update_changes_only_the_fields_sent_and_checks_the_version(registry: httpx.AsyncClient) -> None:
+    person = await create_person(registry, "MOSW")
+    changed = await registry.patch(f"/persons/{person['id']}", headers=headers("MOSW"),
+                                   json={"phone": "01819-556677", "name_en": None, "version": 1})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["phone"] == "+8801819556677" and body["name_en"] is None and body["version"] == 2
+    assert body["nid"] == person["nid"] and body["name_bn"] == person["name_bn"]
+    stale = await registry.patch(f"/persons/{person['id']}", headers=headers("MOSW"),
+                                 json={"gender": "female", "version": 1})
+    assert stale.status_code == 409 and stale.json()["detail"][0]["type"] == "version.stale"
+    nameless = await registry.patch(f"/persons/{person['id']}", headers=headers("MOSW"), json={"name_bn": None})
+    assert nameless.status_code == 422 and nameless.json()["detail"][0]["type"] == "name.missing"
+
+
+async def test_deactivate_keeps_the_person_as_inactive(registry: httpx.AsyncClient) -> None:
+    person = await create_person(registry, "MOSW")
+    response = await registry.post(f"/persons/{person['id']}/deactivate", json={"reason": "deceased"},
+                                   headers=headers("MOSW"))
+    assert response.status_code == 200
+    assert response.json()["status"] == "inactive" and response.json()["deactivated_at"]
+    again = (await registry.get(f"/persons/{person['id']}", headers=headers("MOSW"))).json()
+    assert again["status"] == "inactive" and again["version"] == 2
+
+
+async def test_missing_person_is_404(registry: httpx.AsyncClient) -> None:
+    response = await registry.get(f"/persons/{uuid.uuid4()}", headers=headers("MOSW"))
+    assert response.status_code == 404 and response.json()["detail"][0]["type"] == "not_found"
+
+
+async def test_list_pages_by_cursor_without_gaps_or_repeats(registry: httpx.AsyncClient) -> None:
+    # MOLWA registers persons in no other test: its list is exactly these.
+    created = [(await create_person(registry, "MOLWA"))["id"] for _ in range(5)]
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await registry.get("/persons", params=params, headers=headers("MOLWA"))).json()
+        seen += [p["id"] for p in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == created and pages == 3
+    bad = await registry.get("/persons", params={"cursor": "not-a-cursor!"}, headers=headers("MOLWA"))
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "cursor"]
+
+
+async def test_list_filters_by_programme_geography_status_and_household(registry: httpx.AsyncClient) -> None:
+    household = await create_household(registry, "MOLE", union_code=1)
+    in_union = await create_person(registry, "MOLE", address={"union_code": 1}, household_id=household["id"])
+    elsewhere = await create_person(registry, "MOLE", address={"union_code": 1927})
+    enrolled = await submit_record(registry, "MOLE", "WWF", address={"union_code": 1927})
+    inactive = await create_person(registry, "MOLE")
+    await registry.post(f"/persons/{inactive['id']}/deactivate", headers=headers("MOLE"))
+
+    async def ids(**params: object) -> set[str]:
+        response = await registry.get("/persons", params={**params, "limit": 200}, headers=headers("MOLE"))
+        assert response.status_code == 200, response.text
+        return {p["id"] for p in response.json()["items"]}
+
+    assert in_union["id"] in await ids(union_code=1)
+    assert elsewhere["id"] not in await ids(union_code=1)
+    assert {elsewhere["id"], enrolled["person_id"]} <= await ids(district_code=27)
+    assert in_union["id"] not in await ids(division_code=3)
+    assert await ids(programme="WWF") == {enrolled["person_id"]}
+    assert (await enrol(registry, elsewhere["id"], "MOFOOD", "FFP")).status_code == 201
+    assert await ids(ministry="MOFOOD") == await ids(programme="FFP") == {elsewhere["id"]}
+    assert await ids(ministry="MoLE") == {enrolled["person_id"]}
+    assert inactive["id"] in await ids(status="inactive") and inactive["id"] not in await ids(status="active")
+    assert await ids(household_id=household["id"]) == {in_union["id"]}
+
+
+async def test_search_finds_any_written_form_of_an_identifier(registry: httpx.AsyncClient) -> None:
+    person = await create_person(registry, "MOSW", nid="১৯৭০ ৪৭১১ ২৩৪ ৫৬৭ ৮৯৮", phone="8801922334455",
+                                 brn="20108264519037261")
+
+    async def found(**query: str) -> list[str]:
+        response = await registry.get("/persons/search", params=query, headers=headers("MOSW"))
+        assert response.status_code == 200, response.text
+        return [h["person_id"] for h in response.json()["hits"]]
+
+    assert person["id"] in await found(nid="4711234567898")        # the 13-digit form
+    assert person["id"] in await found(nid="19704711234567898")    # the 17-digit form, ASCII
+    assert person["id"] in await found(phone="০১৯২২-৩৩৪৪৫৫")
+    assert person["id"] in await found(phone="+880 1922 334455")
+    assert person["id"] in await found(brn="2010-8264-5190-37261")
+    bad = await registry.get("/persons/search", params={"nid": "123"}, headers=headers("MOSW"))
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "nid"]
+    two = await registry.get("/persons/search", params={"nid": "1", "name": "x"}, headers=headers("MOSW"))
+    assert two.status_code == 422
+
+
+async def test_search_by_name_in_bangla_or_latin_ignores_honorifics(registry: httpx.AsyncClient) -> None:
+    person = await create_person(registry, "MOSW", name_bn="মোছাঃ জোবেদা খাতুন", name_en="Mst. Jobeda Khatun")
+
+    async def found(name: str) -> dict[str, dict]:
+        response = await registry.get("/persons/search", params={"name": name}, headers=headers("MOSW"))
+        assert response.status_code == 200, response.text
+        return {h["person_id"]: h for h in response.json()["hits"]}
+
+    bangla = await found("জোবেদা খাতুন")
+    assert bangla[person["id"]]["matched_on"] == "name_bn" and bangla[person["id"]]["score"] == 1.0
+    latin = await found("mosammat jobeda khatun")
+    assert latin[person["id"]]["matched_on"] == "name_en"
+    assert person["id"] in await found("Jobeda Khatoon")  # a spelling variant, by trigram similarity
+    assert person["id"] not in await found("Abdul Karim")
