@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 export SOMONNOY_SHARED_DIR ?= $(abspath ../shared)
 
 .PHONY: help venv run test test-unit test-integration lint fmt migrate stop clean distclean openapi \
-        bench-relay bench-matching k8s
+        bench-relay bench-registry bench-matching k8s
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ openapi: $(STAMP) ## write the merged OpenAPI document to openapi.json
 
 bench-relay: $(STAMP) ## outbox relay throughput (events/s) through the real broker; prints JSON
 	@$(BIN)/python -m benchmarks.bench_relay
+
+bench-registry: $(STAMP) ## bulk import of the 1M labelled file through the HTTP API, GET latency; prints JSON
+	@$(BIN)/python -m benchmarks.bench_registry
 
 bench-matching: $(STAMP) ## matching engine on the 1M labelled file; prints JSON
 	@$(BIN)/python benchmarks/bench_matching.py

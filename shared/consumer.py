@@ -82,6 +82,25 @@ class EventConsumer:
         self.applied_total = 0
 
     async def run(self, stop: asyncio.Event) -> None:
+        watcher = asyncio.create_task(self._watch_broker(stop))
+        try:
+            await self._consume(stop)
+        finally:
+            watcher.cancel()
+
+    async def _watch_broker(self, stop: asyncio.Event, interval_s: float = 0.25) -> None:
+        """Notice an outage even while a poll is blocked inside the client (it can block for
+        longer than the outage lasts)."""
+        while not stop.is_set():
+            reachable, _ = await asyncio.to_thread(broker_reachable, self.settings, 0.5)
+            if not reachable:
+                self._broker_lost = True
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval_s)
+            except TimeoutError:
+                pass
+
+    async def _consume(self, stop: asyncio.Event) -> None:
         backoff = 0.5
         while not stop.is_set():
             try:
@@ -115,13 +134,13 @@ class EventConsumer:
             await asyncio.to_thread(_close_quietly, consumer)
 
     async def _broker_was_away(self) -> bool:
-        """True once the broker is reachable again after having been unreachable."""
-        reachable, _ = await asyncio.to_thread(broker_reachable, self.settings, 0.5)
-        if not reachable:
-            self._broker_lost = True
+        """True once the broker is reachable again after the watcher saw it unreachable."""
+        if not self._broker_lost:
             return False
-        was_lost, self._broker_lost = self._broker_lost, False
-        return was_lost
+        reachable, _ = await asyncio.to_thread(broker_reachable, self.settings, 0.5)
+        if reachable:
+            self._broker_lost = False
+        return reachable
 
     async def _apply_batch(self, batch: dict[TopicPartition, list]) -> None:
         assert self._consumer is not None

@@ -49,6 +49,9 @@ def make_consumer(settings: ServiceSettings, topics: Iterable[str], group_id: st
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_records=2000,
+        # Only ensure_topics creates topics (with our partition count): a consumer's metadata
+        # request must not create one with the broker's default count first.
+        allow_auto_create_topics=False,
         fetch_max_wait_ms=100,
         # Notice recreated topics and partitions quickly instead of after the default 5 minutes.
         metadata_max_age_ms=3000,

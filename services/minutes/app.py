@@ -14,6 +14,9 @@ from services.minutes.actions.service import ACTION_OVERDUE, ACTION_UPDATED
 from services.minutes.committees.router import router as committees_router
 from services.minutes.committees.service import COMMITTEE_CREATED
 from services.minutes.database import outbox, processed_events
+from services.minutes.drafts.router import router as drafts_router
+from services.minutes.drafts.service import DRAFT_CONFIRMED, DRAFT_CREATED
+from services.minutes.meetings.document_router import router as meeting_documents_router
 from services.minutes.meetings.router import router as meetings_router
 from services.minutes.meetings.service import ACTION_CREATED, DECISION_RECORDED, MEETING_CREATED
 from services.minutes.offices.router import router as offices_router
@@ -27,16 +30,18 @@ SPEC = ServiceSpec(
     name="minutes",
     title="Somonnoy minutes",
     description="Meetings, decisions and action items with owners and deadlines, in both calendars.",
-    version="0.2.0",
-    routers=[offices_router, committees_router, meetings_router, actions_router, search_router, summary_router],
+    version="0.3.0",
+    routers=[offices_router, committees_router, meetings_router, meeting_documents_router, drafts_router,
+             actions_router, search_router, summary_router],
     outbox=outbox,
     processed_events=processed_events,
     produced_topics=[COMMITTEE_CREATED, MEETING_CREATED, DECISION_RECORDED, ACTION_CREATED, ACTION_UPDATED,
-                     ACTION_OVERDUE],
+                     ACTION_OVERDUE, DRAFT_CREATED, DRAFT_CONFIRMED],
     settings_class=MinutesSettings,
     tags=[{"name": "offices", "description": "Ministries and divisions"},
           {"name": "committees", "description": "Committees and their member offices"},
           {"name": "meetings", "description": "Minutes: meetings, agenda, decisions, memo and distribution"},
+          {"name": "drafts", "description": "Minutes texts uploaded, read into drafts, checked and confirmed"},
           {"name": "actions", "description": "Action items, progress updates and the overdue sweep"},
           {"name": "search", "description": "Search minutes and decisions in Bangla and English"},
           {"name": "summary", "description": "Follow-up counts for dashboards"}],

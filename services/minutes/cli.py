@@ -3,25 +3,34 @@
     minutes import FILE [--out DRAFT.json]              a minutes text -> draft meeting (JSON)
     minutes render DRAFT.json --format pdf|docx --out FILE [--strict]
 
+    minutes export MEETING_ID --format pdf|docx --out FILE   a stored meeting (DATABASE_URL) -> document
+
 `import` prints the draft (with `unsure` fields, `issues` and the source file's path and sha256) for
-a secretary to check; `render` issues the document from the confirmed draft. The database-backed
-`minutes export MEETING_ID` builds the same `MinutesDocument` from a stored meeting and uses the same
-renderers.
+a secretary to check; `render` issues the document from the confirmed draft. `export` reads a
+stored meeting from the minutes database and issues it exactly as `GET /meetings/{id}/document`
+does (same mapping, same renderers, same bytes).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
 import sys
+import uuid
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from pydantic import ValidationError
 
 from services.minutes.documents.model import DocumentIncomplete, MinutesDocument, MinutesDraft, SourceRef
 from services.minutes.documents.parser import MinutesTextError, decode_minutes_text, parse_minutes
+
+if TYPE_CHECKING:
+    from services.minutes.meetings.schemas import MeetingRead
 
 app = typer.Typer(help="Minutes (কার্যবিবরণী) as documents: import a text, render PDF or DOCX.",
                   no_args_is_help=True)
@@ -107,6 +116,71 @@ def render(
         content = render_docx(document)
     out.write_bytes(content)
     typer.echo(f"minutes: wrote {out} ({len(content)} bytes)", err=True)
+
+
+def _redact(url: str) -> str:
+    """host:port/database of a database URL, without user or password."""
+    rest = url.partition("://")[2]
+    return rest.rpartition("@")[2] or url
+
+
+def _engine_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+async def _load_meeting(url: str, meeting_id: uuid.UUID) -> tuple[MeetingRead, MinutesDocument]:
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    from services.minutes.meetings.document import load_meeting_document
+
+    engine = create_async_engine(_engine_url(url), connect_args={
+        "timeout": 5, "server_settings": {"application_name": "minutes-cli"}})
+    try:
+        async with async_sessionmaker(engine)() as session:
+            return await load_meeting_document(session, meeting_id)
+    finally:
+        await engine.dispose()
+
+
+def _one_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0]}" if text else type(cause).__name__
+
+
+@app.command()
+def export(
+    meeting_id: str = typer.Argument(..., help="The meeting's id (UUID)"),
+    output_format: OutputFormat = typer.Option(..., "--format", help="pdf or docx"),
+    out: Path = typer.Option(..., "--out", help="The document file to write"),
+) -> None:
+    """Issue a stored meeting (read from DATABASE_URL) as its official Bangla document."""
+    from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
+
+    from services.minutes.meetings.document import DocumentFormat, render_document
+    from services.minutes.meetings.errors import MeetingNotFound
+
+    try:
+        wanted = uuid.UUID(meeting_id)
+    except ValueError:
+        _fail(f"{meeting_id!r} is not a meeting id (a UUID)")
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        _fail("DATABASE_URL is not set: it names the minutes database (postgresql://user@host:port/db)")
+    try:
+        meeting, document = asyncio.run(_load_meeting(url, wanted))
+    except MeetingNotFound:
+        _fail(f"no meeting {wanted} in the database at {_redact(url)}", code=1)
+    except ProgrammingError as exc:
+        _fail(f"the database at {_redact(url)} has no minutes tables (run the migrations?): {_one_line(exc)}", code=1)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        _fail(f"cannot reach the database at {_redact(url)}: {_one_line(exc)}", code=1)
+    content = render_document(document, DocumentFormat(output_format.value))
+    out.write_bytes(content)
+    typer.echo(f"minutes: wrote {out} ({len(content)} bytes) for meeting {meeting.id}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

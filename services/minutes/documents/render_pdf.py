@@ -18,6 +18,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -26,6 +28,8 @@ from services.minutes.documents.fonts import bangla_font_path
 from services.minutes.documents.layout import Layout, Numbered, layout_document
 from services.minutes.documents.model import MinutesDocument
 from shared.text.digits import to_bangla_digits
+
+DHAKA = ZoneInfo("Asia/Dhaka")
 
 __all__ = ["render_pdf"]
 
@@ -185,6 +189,10 @@ def render_pdf(document: MinutesDocument) -> bytes:
     """The PDF file's bytes."""
     layout = layout_document(document)
     pdf = _MinutesPdf()
+    # The document's own date, not the clock: the same minutes always give the same bytes (the API and
+    # `minutes export` issue identical files, and a re-issued document can be compared with its hash).
+    issued = document.issued_on or document.held_on
+    pdf.set_creation_date(datetime.combine(issued, time(), tzinfo=DHAKA))
     pdf.add_page()
     _heading(pdf, layout)
     _table(pdf, layout)

@@ -58,6 +58,8 @@ class Meeting(Base):
     signed_by_name: Mapped[str | None] = mapped_column(Text)
     signed_by_designation: Mapped[str | None] = mapped_column(Text)
     recorded_by_office: Mapped[str] = mapped_column(Text)
+    # The draft this meeting was confirmed from (and through it the uploaded source file), if any.
+    draft_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("drafts.id"), unique=True)
     # Normalised (normalize_bangla_text + casefold) title, venue, chair, memo number and
     # discussion: what search matches against, so a query matches whatever encoding was typed.
     search_text: Mapped[str] = mapped_column(Text, default="")

@@ -128,6 +128,8 @@ class MeetingRead(BaseModel):
     distribution: list[DistributionEntryRead]
     copies: list[DistributionEntryRead]
     recorded_by_office: str
+    draft_id: uuid.UUID | None = Field(default=None, description="The draft (and uploaded source file) the "
+                                                                 "meeting was confirmed from")
     created_at: datetime
     updated_at: datetime
 

@@ -65,7 +65,8 @@ def meeting_read(meeting: Meeting) -> MeetingRead:
         signed_by_designation=meeting.signed_by_designation,
         distribution=sorted(entries["distribution"], key=lambda e: e.position),
         copies=sorted(entries["copy"], key=lambda e: e.position),
-        recorded_by_office=meeting.recorded_by_office, created_at=meeting.created_at, updated_at=meeting.updated_at)
+        recorded_by_office=meeting.recorded_by_office, draft_id=meeting.draft_id, created_at=meeting.created_at,
+        updated_at=meeting.updated_at)
 
 
 def _meeting_search_text(meeting: MeetingCreate) -> str:
@@ -140,6 +141,15 @@ async def _reload(session: AsyncSession, meeting_id: uuid.UUID) -> Meeting:
 
 async def record_meeting(session: AsyncSession, *, meeting: MeetingCreate, caller: Caller) -> MeetingRead:
     """Record a meeting's minutes: agenda, decisions with their action items, memo and distribution."""
+    created = await stage_meeting(session, meeting=meeting, caller=caller)
+    await session.commit()
+    return created
+
+
+async def stage_meeting(session: AsyncSession, *, meeting: MeetingCreate, caller: Caller,
+                        draft_id: uuid.UUID | None = None) -> MeetingRead:
+    """`record_meeting` without the commit, for a use case that records a meeting as part of its own
+    transaction (confirming a draft). The session is flushed and emptied (`_reload`)."""
     caller.require_secretary("record minutes")
     if await session.get(Committee, meeting.committee_id) is None:
         raise UnknownCommittee("no committee with this id", loc=["body", "committee_id"],
@@ -152,7 +162,7 @@ async def record_meeting(session: AsyncSession, *, meeting: MeetingCreate, calle
         attendance_note=meeting.attendance_note, attendees=[a.model_dump() for a in meeting.attendees],
         opening_remarks=meeting.opening_remarks, memo_number=meeting.memo_number, issued_on=meeting.issued_on,
         signed_by_name=meeting.signed_by_name, signed_by_designation=meeting.signed_by_designation,
-        recorded_by_office=caller.office_code, search_text=_meeting_search_text(meeting))
+        recorded_by_office=caller.office_code, draft_id=draft_id, search_text=_meeting_search_text(meeting))
     stored.agenda_items = [AgendaItem(position=i, label=a.label, title=a.title, discussion=a.discussion)
                            for i, a in enumerate(meeting.agenda, start=1)]
     stored.decisions = [_new_decision(d, meeting=stored, position=i) for i, d in enumerate(meeting.decisions, start=1)]
@@ -164,12 +174,12 @@ async def record_meeting(session: AsyncSession, *, meeting: MeetingCreate, calle
     created = meeting_read(await _reload(session, stored.id))
     payload = {**MeetingSummary.model_validate(created).model_dump(mode="json"),
                "recorded_by_office": created.recorded_by_office,
+               "draft_id": str(created.draft_id) if created.draft_id else None,
                "decision_ids": [str(d.id) for d in created.decisions],
                "distribution_office_codes": [e.office_code for e in created.distribution if e.office_code]}
     events = [EventEnvelope(type=MEETING_CREATED, producer="minutes", key=str(created.id), payload=payload)]
     events += _decision_events(created.decisions, committee_id=created.committee_id)
     await add_events(session, outbox, events)
-    await session.commit()
     return created
 
 

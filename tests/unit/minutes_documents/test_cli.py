@@ -9,6 +9,7 @@ from pathlib import Path
 
 import docx
 import pypdfium2
+import pytest
 from typer.testing import CliRunner
 
 from services.minutes.cli import app
@@ -83,3 +84,20 @@ def test_render_explains_an_incomplete_or_broken_draft(tmp_path: Path) -> None:
         result = runner.invoke(app, ["render", str(path), "--format", "docx", "--out", str(tmp_path / "x.docx")])
         assert result.exit_code == 2
         assert needle in result.stderr
+
+
+def test_export_says_in_one_line_what_is_wrong_before_touching_a_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "minutes.pdf"
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    bad_id = runner.invoke(app, ["export", "not-a-uuid", "--format", "pdf", "--out", str(out)])
+    assert bad_id.exit_code == 2 and bad_id.stderr.strip() == "minutes: 'not-a-uuid' is not a meeting id (a UUID)"
+    meeting_id = "8a7f3c1e-0000-4000-8000-000000000001"
+    no_url = runner.invoke(app, ["export", meeting_id, "--format", "pdf", "--out", str(out)])
+    assert no_url.exit_code == 2 and no_url.stderr.startswith("minutes: DATABASE_URL is not set")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://auditor:s3cret@127.0.0.1:9/somonnoy")
+    unreachable = runner.invoke(app, ["export", meeting_id, "--format", "docx", "--out", str(out)])
+    assert unreachable.exit_code == 1
+    [line] = unreachable.stderr.strip().splitlines()
+    assert line.startswith("minutes: cannot reach the database at 127.0.0.1:9/somonnoy: ")
+    assert "s3cret" not in line and not out.exists()
