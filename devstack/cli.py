@@ -82,18 +82,24 @@ def run(args: argparse.Namespace) -> int:
 def _write_pids(stack: Stack) -> None:
     processes = [*stack.services.values(), stack.portal, stack.envoy, stack.broker.process if stack.broker else None]
     PIDS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    PIDS_FILE.write_text(json.dumps({p.name: p.pid for p in processes if p is not None and p.pid}))
+    pids = {p.name: p.pid for p in processes if p is not None and p.pid}
+    PIDS_FILE.write_text(json.dumps({"supervisor": os.getpid(), **pids}))
 
 
 def stop(_: argparse.Namespace) -> int:
     """Stop what a `make run` (in another terminal, or left behind) started, and nothing else."""
     if PIDS_FILE.exists():
-        for name, pid in json.loads(PIDS_FILE.read_text()).items():
-            try:
-                cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
-            except OSError:
-                continue
-            if str(RUN_DIR.parent) in cmdline or "somonnoy" in cmdline or ".venv" in cmdline:
+        pids = json.loads(PIDS_FILE.read_text())
+        supervisor = pids.pop("supervisor", None)
+        if supervisor and _is_ours(supervisor):
+            # the running `make run` stops its children in order and removes the pids file
+            os.kill(supervisor, signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            while _is_ours(supervisor) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            _say(f"stopped the running stack (pid {supervisor})")
+        for name, pid in pids.items():
+            if _is_ours(pid):
                 os.kill(pid, signal.SIGTERM)
                 _say(f"stopped {name} (pid {pid})")
         PIDS_FILE.unlink(missing_ok=True)
@@ -103,6 +109,15 @@ def stop(_: argparse.Namespace) -> int:
             postgres.stop()
             _say("stopped PostgreSQL")
     return 0
+
+
+def _is_ours(pid: int) -> bool:
+    """A live process started from this checkout (pids are reused: check the command line)."""
+    try:
+        cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+    except OSError:
+        return False
+    return str(RUN_DIR.parent) in cmdline or "somonnoy" in cmdline or ".venv" in cmdline
 
 
 def clean(args: argparse.Namespace) -> int:
