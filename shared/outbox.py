@@ -95,6 +95,7 @@ class OutboxRelay:
         self._topics_checked = False
         self._broker_down_since: float | None = None
         self._last_cleanup = 0.0
+        self._gauge_updated = 0.0
         self.published_total = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -150,7 +151,9 @@ class OutboxRelay:
             logger.info("broker reachable again; outbox backlog is being published",
                         extra={"down_s": round(time.monotonic() - self._broker_down_since, 1)})
             self._broker_down_since = None
-        if len(rows) == self.settings.outbox_batch_size:
+        if len(rows) == self.settings.outbox_batch_size and time.monotonic() - self._gauge_updated > 10:
+            # counting a multi-million backlog takes a while: refresh the gauge, not every page
+            self._gauge_updated = time.monotonic()
             await self._update_pending_gauge()
         return len(sent_ids)
 

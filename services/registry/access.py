@@ -10,11 +10,13 @@ ministries a person is enrolled in (the coordinated view), without personal fiel
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.errors import Unauthenticated
 from services.registry.ministries.models import Ministry
@@ -24,6 +26,21 @@ from shared.settings import Settings
 
 MINISTRY_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 AUDITOR = "auditor"
+# Ministry codes found in the database, and when: every request names one, and they are
+# reference data (seeded by migration), so a known code is not looked up again for a minute.
+# An unknown code is always looked up (a ministry added now is accepted at once).
+KNOWN_MINISTRY_TTL_S = 60.0
+_known_ministries: dict[str, float] = {}
+
+
+async def _ministry_exists(session: AsyncSession, code: str) -> bool:
+    now = time.monotonic()
+    if now - _known_ministries.get(code, -KNOWN_MINISTRY_TTL_S) < KNOWN_MINISTRY_TTL_S:
+        return True
+    found = await session.scalar(select(Ministry.code).where(Ministry.code == code))
+    if found:
+        _known_ministries[code] = now
+    return bool(found)
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,7 @@ async def _caller_from_headers(session: DbSession, settings: Settings, x_ministr
         raise Unauthenticated("this deployment does not accept X-Ministry-Code; authenticate through the gateway",
                               loc=["header", "x-ministry-code"])
     code = x_ministry_code.strip().upper()
-    known = MINISTRY_CODE.match(code) and await session.scalar(select(Ministry.code).where(Ministry.code == code))
+    known = MINISTRY_CODE.match(code) and await _ministry_exists(session, code)
     if not known:
         raise Forbidden("unknown ministry or division", loc=["header", "x-ministry-code"],
                         error_type="ministry.unknown", input=x_ministry_code)

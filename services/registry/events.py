@@ -13,9 +13,13 @@ HOUSEHOLD_UPSERTED = "registry.household.upserted"
 HOUSEHOLD_DEACTIVATED = "registry.household.deactivated"
 ENROLMENT_UPSERTED = "registry.enrolment.upserted"
 ENROLMENT_DEACTIVATED = "registry.enrolment.deactivated"
+# Bulk import jobs: one `progressed` per committed chunk (and when queued), one `finished`.
+IMPORT_PROGRESSED = "registry.import.progressed"
+IMPORT_FINISHED = "registry.import.finished"
 
 PRODUCED_TOPICS = (BENEFICIARY_UPSERTED, PERSON_UPSERTED, PERSON_DEACTIVATED, HOUSEHOLD_UPSERTED,
-                   HOUSEHOLD_DEACTIVATED, ENROLMENT_UPSERTED, ENROLMENT_DEACTIVATED)
+                   HOUSEHOLD_DEACTIVATED, ENROLMENT_UPSERTED, ENROLMENT_DEACTIVATED, IMPORT_PROGRESSED,
+                   IMPORT_FINISHED)
 
 
 def registry_event(event_type: str, *, key: object, payload: dict[str, Any]) -> EventEnvelope:

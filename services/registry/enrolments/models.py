@@ -37,3 +37,5 @@ class Enrolment(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    # md5 of the normalised record a bulk import last applied: the same hash again is "unchanged".
+    record_hash: Mapped[str | None] = mapped_column(Text)

@@ -88,6 +88,8 @@ class Identifier(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text)
-    normalized: Mapped[str] = mapped_column(Text)
+    # NULL (with `comparable`) when the raw value could not be normalised: a ministry file's
+    # optional identifier is kept as sent rather than lost (see docs/registry.md, Bulk import).
+    normalized: Mapped[str | None] = mapped_column(Text)
     # What equality means: a 17-digit NID's last 13 digits, so it equals its 13-digit form.
-    comparable: Mapped[str] = mapped_column(Text)
+    comparable: Mapped[str | None] = mapped_column(Text)

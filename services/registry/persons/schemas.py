@@ -131,8 +131,8 @@ class IdentifierRead(BaseModel):
 
     kind: Literal["nid", "brn", "phone"]
     raw: str = Field(description="As submitted")
-    normalized: str
-    comparable: str = Field(description="What equality is decided on (a 17-digit NID's 13-digit part)")
+    normalized: str | None = Field(description="None when the raw value could not be normalised (kept as sent)")
+    comparable: str | None = Field(description="What equality is decided on (a 17-digit NID's 13-digit part)")
 
 
 class PersonRead(BaseModel):

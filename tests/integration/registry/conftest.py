@@ -9,14 +9,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from devstack.stack import Stack
-from services.registry.app import SPEC
-from shared.app import create_service_app
+from services.registry.app import create_app
 from tests.conftest import settings_for
 
 
 @pytest.fixture(scope="session")
 async def registry(infra: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_service_app(SPEC, settings_for(infra, service_name="registry"))
+    app = create_app(settings_for(infra, service_name="registry"))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

@@ -1,4 +1,4 @@
-"""`registry import` on a CSV file with the benchmark's columns."""
+"""`registry import --direct` and `registry export --direct` on a CSV file with the benchmark's columns."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from typer.testing import CliRunner
 
 from devstack.stack import Stack
 from services.registry.cli import app
-from services.registry.imports.reader import READ_COLUMNS
 from tests.integration.registry.factories import unique_nid13, unique_phone
+
+COLUMNS = ("unique_id", "programme", "ministry", "name_bn", "name_en", "gender", "dob", "birth_year", "nid", "phone",
+           "union_code", "ward", "person_id")
 
 
 def write_bench_csv(path: Path, rows: list[dict[str, object]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[*READ_COLUMNS, "person_id"])
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
             writer.writerow(row)
@@ -32,19 +34,30 @@ def a_bench_row(unique_id: str, **overrides: object) -> dict[str, object]:
     return row
 
 
-def test_registry_import_reports_a_summary_and_writes_the_rejects(infra: Stack, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_registry_import_direct_reports_a_summary_and_writes_the_report(infra: Stack, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     tag = uuid.uuid4().hex[:8]
     source = tmp_path / "modmr.csv"
-    write_bench_csv(source, [a_bench_row(f"{tag}-1"), a_bench_row(f"{tag}-2", dob="31/02/1969"),
-                             a_bench_row(f"{tag}-3", ministry="MoFood", programme="FFP")])
-    rejects = tmp_path / "rejects.jsonl"
+    write_bench_csv(source, [a_bench_row(f"{tag}-1"), a_bench_row(f"{tag}-2", gender="unknown"),
+                             a_bench_row(f"{tag}-3", ministry="MoFood", programme="FFP"),
+                             a_bench_row(f"{tag}-4", dob="31/02/1969")])
+    report = tmp_path / "errors.csv"
     monkeypatch.setenv("DATABASE_URL", infra.database_url)
-    result = CliRunner().invoke(app, ["import", str(source), "--ministry", "modmr", "--rejects", str(rejects),
-                                      "--workers", "0"])
+    result = CliRunner().invoke(app, ["import", str(source), "--ministry", "modmr", "--direct",
+                                      "--errors", str(report)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
-    assert (summary["rows"], summary["created"], summary["rejected"]) == (3, 1, 2)
-    lines = [json.loads(line) for line in rejects.read_text().splitlines()]
-    assert [(line["source_record_id"], line["errors"][0]["type"]) for line in lines] == [
-        (f"{tag}-2", "dob.invalid_date"), (f"{tag}-3", "ministry.not_caller")]
+    assert (summary["status"], summary["rows_done"], summary["rows_created"], summary["rows_failed"],
+            summary["rows_warned"]) == ("succeeded", 4, 2, 2, 1)
+    lines = list(csv.DictReader(report.open()))
+    assert [(line["row_number"], line["severity"], line["code"]) for line in lines] == [
+        ("2", "error", "gender.unknown"), ("3", "error", "ministry.not_caller"),
+        ("3", "error", "programme.not_yours"), ("4", "warning", "dob.invalid_date")]
+
+    out = tmp_path / "egpp.csv"
+    exported = CliRunner().invoke(app, ["export", "EGPP", "--ministry", "MODMR", "--out", str(out), "--direct"])
+    assert exported.exit_code == 0, exported.output
+    rows = list(csv.DictReader(out.open()))
+    assert {f"{tag}-1", f"{tag}-4"} <= {r["unique_id"] for r in rows}
+    refused = CliRunner().invoke(app, ["export", "EGPP", "--ministry", "MOSW", "--out", str(out), "--direct"])
+    assert refused.exit_code != 0
