@@ -1,6 +1,10 @@
-"""Benchmark of ``matching dedupe`` on a labelled file: accuracy, wall time and peak memory.
+"""Benchmark of ``matching dedupe`` on a labelled file: accuracy, wall time and peak memory; then
+of incremental linking against the linked 1M register (``bench_matching_linking.py``).
 
     python benchmarks/bench_matching.py [FILE]
+
+``MATCHING_BENCH_LINKING=0`` skips the linking part; ``MATCHING_BENCH_LINKED`` (default 1,000,000)
+sets how many records of the 1M file are linked before it (the JSON says what was used).
 
 FILE defaults to ``bd_1000000_s42.parquet`` in the bench directory, which is ``../shared/bench``
 relative to the repository root unless ``SOMONNOY_BENCH_DIR`` says otherwise.  The CLI runs as a
@@ -65,12 +69,24 @@ def run(input_file: Path) -> dict:
     }
 
 
+def run_linking() -> dict:
+    """The incremental-linking benchmark as a subprocess (its own PostgreSQL); its JSON line."""
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "benchmarks" / "bench_matching_linking.py")],
+                          capture_output=True, text=True, cwd=REPO_ROOT)
+    if proc.returncode != 0:
+        return {"linking_error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:500]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     arg = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_FILE
     path = Path(arg)
     if not path.is_absolute() and not path.exists():
         path = bench_dir() / arg
-    print(json.dumps(run(path.resolve())))
+    result = run(path.resolve())
+    if os.environ.get("MATCHING_BENCH_LINKING", "1") != "0":
+        result.update(run_linking())
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

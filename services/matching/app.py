@@ -1,6 +1,15 @@
 """The matching service: cross-ministry record linkage fed by the registry's events."""
 
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
 from services.matching.database import outbox, processed_events
+from services.matching.jobs.router import router as jobs_router
+from services.matching.jobs.service import JobRunner
 from services.matching.linking.router import router as linking_router
 from services.matching.linking.service import PERSON_LINKED, PERSON_UNLINKED
 from services.matching.records.router import router as records_router
@@ -9,13 +18,14 @@ from services.matching.reports.router import router as reports_router
 from services.matching.review.router import router as review_router
 from shared.app import ServiceSpec, create_service_app
 from shared.consumer import Subscription
+from shared.settings import ServiceSettings
 
 SPEC = ServiceSpec(
     name="matching",
     title="Somonnoy matching",
     description="Who is the same person across the ministries' programmes.",
     version="0.1.0",
-    routers=[linking_router, review_router, reports_router, records_router],
+    routers=[linking_router, review_router, reports_router, records_router, jobs_router],
     produced_topics=[PERSON_LINKED, PERSON_UNLINKED],
     outbox=outbox,
     processed_events=processed_events,
@@ -23,4 +33,25 @@ SPEC = ServiceSpec(
                                 group_suffix="records")],
 )
 
-app = create_service_app(SPEC)
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    """The service app plus its job runner (background re-match jobs, resumed after a restart)."""
+    app = create_service_app(SPEC, settings)
+    service_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service_lifespan(app):
+            runner = JobRunner(app.state.db)
+            app.state.jobs = runner
+            await runner.resume_orphans()
+            try:
+                yield
+            finally:
+                await runner.close()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+app = create_app()

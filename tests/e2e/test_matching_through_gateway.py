@@ -58,3 +58,29 @@ def test_one_person_in_two_ministries_programmes_is_one_person_and_counted_once(
 
         match = client.post("/matching/match", json={"name_bn": "হাজেরা বেগম", "nid": nid13}).json()
         assert match["candidates"][0]["person_id"] == person
+
+
+def test_a_rematch_job_runs_in_the_service_and_keeps_person_ids(stack: Stack) -> None:
+    nid13 = f"{uuid.uuid4().int % 10**13:013d}"
+    programme = _code()
+    with httpx.Client(base_url=stack.gateway_url, timeout=10) as client:
+        created = [client.post("/registry/beneficiaries", json={
+            "ministry_code": "MODMR", "programme_code": programme, "source_record_id": f"VGD-{i}",
+            "name_bn": name, "nid": nid13, "date_of_birth": "1977-07-17", "gender": "F"}).json()["id"]
+            for i, name in enumerate(["মোছাঃ জোহরা খাতুন", "জোহরা খাতুন"])]
+        person = _wait_person(client, created[0])
+        assert _wait_person(client, created[1]) == person
+
+        response = client.post("/matching/jobs/rematch")
+        if response.status_code == 409:  # another test's job is still running: wait for it
+            time.sleep(5)
+            response = client.post("/matching/jobs/rematch")
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
+        deadline = time.monotonic() + 120
+        while (job := client.get(f"/matching/jobs/{job_id}").json())["status"] not in ("succeeded", "failed"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+        assert job["status"] == "succeeded", job
+        assert job["records_done"] == job["records_total"] >= 2
+        assert [_wait_person(client, r) for r in created] == [person, person]

@@ -63,19 +63,32 @@ class RecordKeys:
         return len(self.gender)
 
 
+SMALL_KEYS = 512  # below this many rows, interning in Python beats Polars' per-call overhead
+
+
+def _small_ids(values: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 value, digit count) of identifier keys, -1 / 0 when missing (cleaned keys are digits)."""
+    return (np.array([int(v) if v and v.isascii() and v.isdigit() and len(v) <= 18 else -1 for v in values],
+                     dtype=np.int64),
+            np.array([len(v) if v else 0 for v in values], dtype=np.int8))
+
+
 def build_record_keys(keys: pl.DataFrame) -> RecordKeys:
     """Intern the key table produced by ``normalize.normalize_table`` into comparison arrays."""
     name_cols = [f"{f}_{s}" for f in NAME_FIELDS for s in ("bn", "en")]
     vocab_series = pl.concat([keys[c] for c in name_cols]).drop_nulls().unique().sort()
     vocab_ids = pl.Series(np.arange(len(vocab_series), dtype=np.int32))
     name_ids = {}
+    small = keys.height <= SMALL_KEYS
+    lookup = dict(zip(vocab_series.to_list(), range(len(vocab_series)), strict=True)) if small else {}
     for field in NAME_FIELDS:
         cols = [
+            np.array([lookup.get(v, -1) for v in keys[f"{field}_{s}"].to_list()], dtype=np.int32) if small else
             keys[f"{field}_{s}"].replace_strict(vocab_series, vocab_ids, default=-1, return_dtype=pl.Int32)
             .to_numpy()
             for s in ("bn", "en")
         ]
-        name_ids[field] = np.stack(cols, axis=1)
+        name_ids[field] = np.stack(cols, axis=1).reshape(-1, 2)
     vocab = vocab_series.to_numpy().astype(object)
     vocab_first = vocab_series.str.split(" ").list.first().to_numpy().astype(object)
 
@@ -86,7 +99,7 @@ def build_record_keys(keys: pl.DataFrame) -> RecordKeys:
         c: (keys[c].cast(pl.Int64, strict=False).fill_null(-1).to_numpy(),
             keys[c].str.len_chars().fill_null(0).cast(pl.Int8).to_numpy())
         for c in ("nid13", "nid10", "brn", "phone")
-    }
+    } if not small else {c: _small_ids(keys[c].to_list()) for c in ("nid13", "nid10", "brn", "phone")}
     geo = np.stack([keys[c].fill_null(-1).to_numpy().astype(np.int32) for c in GEO_LEVELS], axis=1)
     # Frequency of each own-name skeleton among records (a record counts once per distinct
     # skeleton); per record the most common of its Bangla/Latin skeletons, the conservative choice.
@@ -128,9 +141,10 @@ def score_vocab_pairs(keys: RecordKeys, a: np.ndarray, b: np.ndarray) -> NamePai
     """Fuzzy name scores for aligned vocab-id arrays ``a`` and ``b`` (no missing ids)."""
     va, vb = keys.vocab[a], keys.vocab[b]
     fa, fb = keys.vocab_first[a], keys.vocab_first[b]
-    first_edits = cpdist(fa, fb, scorer=Levenshtein.distance, score_cutoff=3, workers=_WORKERS)
-    subset = cpdist(va, vb, scorer=fuzz.token_set_ratio, workers=_WORKERS) >= 100.0
-    jw = cpdist(va, vb, scorer=JaroWinkler.normalized_similarity, workers=_WORKERS)
+    workers = _WORKERS if len(a) >= 2_000 else 1  # threads cost more than a few hundred pairs
+    first_edits = cpdist(fa, fb, scorer=Levenshtein.distance, score_cutoff=3, workers=workers)
+    subset = cpdist(va, vb, scorer=fuzz.token_set_ratio, workers=workers) >= 100.0
+    jw = cpdist(va, vb, scorer=JaroWinkler.normalized_similarity, workers=workers)
     return NamePairScores(first_equal=fa == fb, first_edits=np.asarray(first_edits), subset=subset,
                           jaro_winkler=np.asarray(jw))
 

@@ -333,13 +333,68 @@ def _dob_exprs(col: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
             parts.struct.field("3").cast(pl.Int32, strict=False))
 
 
-def normalize_table(df: pl.DataFrame) -> pl.DataFrame:
+# Below this many rows the scalar cleaners are cheaper than building Polars expressions (the
+# real-time path: one record, or a few, at a time); both give the same keys (unit-tested).
+SMALL_TABLE = 64
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")  # ASCII only, as a Polars cast
+
+
+def _key_schema() -> dict[str, pl.DataType]:
+    names = {f"{f}_{s}": pl.String for f in NAME_FIELDS for s in ("bn", "en")}
+    return {**names, "gender": pl.String, "dob_month": pl.Int32, "dob_day": pl.Int32, "birth_year": pl.Int32,
+            "nid13": pl.String, "nid10": pl.String, "brn": pl.String, "phone": pl.String,
+            **{level: pl.Int32 for level in GEO_LEVELS}}
+
+
+def _scalar_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _scalar_int(value: object) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if -2**31 <= value < 2**31 else None
+    text = str(value)
+    number = int(text) if _INTEGER.match(text) else None
+    return number if number is not None and -2**31 <= number < 2**31 else None
+
+
+def _normalize_small(df: pl.DataFrame) -> pl.DataFrame:
+    """``normalize_table`` for a few rows with the scalar cleaners (same keys, no Polars overhead)."""
+    name_cols = [f"{f}_{s}" for f in NAME_FIELDS for s in ("bn", "en")]
+    out: dict[str, list] = {c: [] for c in _key_schema()}
+    for row in df.to_dicts():
+        for col in name_cols:
+            value = _scalar_text(row.get(col))
+            out[col].append(name_skeleton(value) if value is not None else None)
+        out["gender"].append(clean_gender(_scalar_text(row.get("gender"))))
+        year, month, day = parse_dob(_scalar_text(row.get("dob")))
+        out["dob_month"].append(month)
+        out["dob_day"].append(day)
+        out["birth_year"].append(year if year is not None else _scalar_int(row.get("birth_year")))
+        long_core, smart = clean_nid(_scalar_text(row.get("nid")))
+        out["nid13"].append(long_core)
+        out["nid10"].append(smart)
+        out["brn"].append(clean_brn(_scalar_text(row.get("brn"))))
+        out["phone"].append(clean_phone(_scalar_text(row.get("phone"))))
+        for level in GEO_LEVELS:
+            out[level].append(_scalar_int(row.get(level)))
+    return pl.DataFrame(out, schema=_key_schema())
+
+
+def normalize_table(df: pl.DataFrame, small: bool | None = None) -> pl.DataFrame:
     """Comparison keys for every record of a raw register table (one output row per input row).
 
     Columns: ``<field>_bn`` / ``<field>_en`` name skeletons for name/father/mother/spouse, ``gender``,
     ``dob_month/day`` and ``birth_year`` (from dob, else the birth_year column), ``nid13``,
     ``nid10``, ``brn``, ``phone`` and the geography codes.  Missing input columns give null keys.
     """
+    if small if small is not None else df.height <= SMALL_TABLE:
+        return _normalize_small(df)
     name_cols = [f"{f}_{s}" for f in NAME_FIELDS for s in ("bn", "en")]
     raw = pl.DataFrame([_string_col(df, c) for c in [*name_cols, "gender", "dob", "nid", "brn", "phone"]])
 

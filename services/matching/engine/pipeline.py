@@ -58,11 +58,15 @@ def random_pairs(n: int, count: int, seed: int = 0) -> np.ndarray:
 
 
 def dedupe(table: pl.DataFrame, params: ModelParams | None = None,
-           comparisons: list[Comparison] | None = None) -> DedupeResult:
+           comparisons: list[Comparison] | None = None, *, must_link: np.ndarray | None = None,
+           cannot_link: np.ndarray | None = None) -> DedupeResult:
     """Cluster the rows of a raw register table into persons.
 
     ``params`` can be given (e.g. loaded from JSON) to skip estimation; otherwise they are estimated
     from the table itself.  Returns one cluster id per row (the position of the cluster's first row).
+
+    ``must_link`` / ``cannot_link`` are (k, 2) row-index pairs a reviewer accepted / rejected: an
+    accepted pair is always joined, the two records of a rejected pair never end in one cluster.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -97,7 +101,8 @@ def dedupe(table: pl.DataFrame, params: ModelParams | None = None,
     probability = match_probability(score, params.prior)
     linked = probability >= params.threshold
     labels = cluster_linked_pairs(keys.size, pairs[linked], score[linked], keys.gender,
-                                    {name: keys.ids[name] for name in ("nid13", "nid10", "brn")})
+                                  {name: keys.ids[name] for name in ("nid13", "nid10", "brn")},
+                                  must_link=must_link, cannot_link=cannot_link)
     timings["cluster"] = time.perf_counter() - t
     log.info("dedupe: %d records, %d candidate pairs, %d linked", keys.size, len(pairs), int(linked.sum()))
     return DedupeResult(cluster_id=labels, params=params, pairs=pairs, probability=probability,

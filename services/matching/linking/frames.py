@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from services.matching.engine.blocking import BlockingRule, default_rules
+from services.matching.engine.blocking import BlockingRule, _family, default_rules
 from services.matching.engine.comparisons import NULL, Comparison
 from services.matching.engine.estimate import ModelParams
 from services.matching.engine.normalize import normalize_table
@@ -66,6 +66,32 @@ def block_keys(keys: pl.DataFrame, rules: Sequence[BlockingRule] | None = None) 
     long = long.with_columns(pl.col("rule").str.slice(1).cast(pl.Int16))
     return BlockKeyRows(row=long["row"].to_numpy().astype(np.int64), rule=long["rule"].to_numpy(),
                         key=long["key"].to_list())
+
+
+def family_block_keys(keys: pl.DataFrame, rules: Sequence[BlockingRule] | None = None) -> pl.DataFrame:
+    """Distinct ``row, family, key`` of a key table: the Bangla and Latin variant of a rule share one
+    key space (``family``), as in the batch's ``candidate_pairs``."""
+    rules = list(rules or default_rules())
+    family_of = rule_families(rules)
+    blocks = block_keys(keys, rules)
+    return pl.DataFrame({"row": blocks.row, "family": family_of[blocks.rule.astype(np.int64)],
+                         "key": pl.Series(blocks.key, dtype=pl.String)},
+                        schema={"row": pl.Int64, "family": pl.Int16, "key": pl.String}).unique(maintain_order=True)
+
+
+def rule_families(rules: Sequence[BlockingRule]) -> np.ndarray:
+    """Family index of each rule (rules differing only by script share one)."""
+    names: dict[str, int] = {}
+    return np.array([names.setdefault(_family(rule), len(names)) for rule in rules], dtype=np.int16)
+
+
+def family_caps(rules: Sequence[BlockingRule]) -> np.ndarray:
+    """Largest block kept per family (the smallest cap of its rules, as the batch does)."""
+    family_of = rule_families(rules)
+    caps = np.full(int(family_of.max()) + 1, np.iinfo(np.int32).max, dtype=np.int32)
+    for rule, family in zip(rules, family_of.tolist(), strict=True):
+        caps[family] = min(caps[family], rule.max_block_size)
+    return caps
 
 
 def own_name_skeletons(keys: pl.DataFrame) -> list[set[str]]:

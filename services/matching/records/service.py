@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+import orjson
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.linking.models import PersonLink
@@ -16,6 +16,23 @@ from services.matching.records.schemas import SourceRecordPage, SourceRecordRead
 from shared.errors import NotFound
 from shared.events import EventEnvelope
 
+# One statement for a whole consumer batch (arrays, not a VALUES list compiled per batch); an older
+# version arriving late never overwrites a newer one.
+_UPSERT_SQL = text("""
+    INSERT INTO matching.source_records (record_id, ministry_code, programme_code, source_version, attributes,
+                                         events_applied, last_event_id)
+    SELECT r, m, p, v, CAST(a AS jsonb), n, e
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:ministries AS text[]), CAST(:programmes AS text[]),
+                CAST(:versions AS int[]), CAST(:attributes AS text[]), CAST(:applied AS int[]),
+                CAST(:events AS uuid[])) AS u(r, m, p, v, a, n, e)
+    ON CONFLICT (record_id) DO UPDATE SET
+        ministry_code = excluded.ministry_code, programme_code = excluded.programme_code,
+        source_version = excluded.source_version, attributes = excluded.attributes,
+        events_applied = source_records.events_applied + excluded.events_applied,
+        last_event_id = excluded.last_event_id, updated_at = now()
+    WHERE source_records.source_version < excluded.source_version
+    RETURNING record_id
+""")
 IDENTITY_FIELDS = ("id", "ministry_code", "programme_code", "version", "created_at", "updated_at")
 
 
@@ -46,20 +63,12 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
         newest[record_id] = row
     if not newest:
         return
-    statement = pg_insert(SourceRecord).values(list(newest.values()))
-    statement = statement.on_conflict_do_update(
-        index_elements=[SourceRecord.record_id],
-        set_={
-            "ministry_code": statement.excluded.ministry_code,
-            "programme_code": statement.excluded.programme_code,
-            "source_version": statement.excluded.source_version,
-            "attributes": statement.excluded.attributes,
-            "events_applied": SourceRecord.events_applied + statement.excluded.events_applied,
-            "last_event_id": statement.excluded.last_event_id,
-            "updated_at": func.now(),
-        },
-        where=SourceRecord.source_version < statement.excluded.source_version,
-    ).returning(SourceRecord.record_id)
+    rows = list(newest.values())
+    statement = _UPSERT_SQL.bindparams(
+        ids=[r["record_id"] for r in rows], ministries=[r["ministry_code"] for r in rows],
+        programmes=[r["programme_code"] for r in rows], versions=[r["source_version"] for r in rows],
+        attributes=[orjson.dumps(r["attributes"]).decode() for r in rows],
+        applied=[r["events_applied"] for r in rows], events=[r["last_event_id"] for r in rows])
     changed = set((await session.execute(statement)).scalars())
     await link_records(session, [(rid, newest[rid]["attributes"]) for rid in newest if rid in changed])
 

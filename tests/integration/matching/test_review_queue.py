@@ -25,7 +25,7 @@ __all__ = ["database"]  # the fixture, imported for this module's tests
 
 @pytest.fixture
 async def client(infra: Stack) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    app = create_service_app(SPEC, settings_for(infra, service_name="matching"))
+    app = create_service_app(SPEC, settings_for(infra, service_name="matching-it"))
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://matching") as http:
         yield http, app

@@ -133,3 +133,28 @@ def test_geo_levels_use_the_finest_shared_level() -> None:
 def test_comparison_levels_have_labels_for_every_level() -> None:
     for comparison in default_comparisons():
         assert comparison.n_levels == len(comparison.level_labels) >= 2
+
+
+def test_small_tables_are_interned_as_the_large_ones() -> None:
+    import polars as pl
+
+    from services.matching.engine import comparisons
+    from services.matching.engine.normalize import normalize_table
+
+    keys = normalize_table(pl.DataFrame({
+        "name_bn": ["মোঃ আলমগীর হক", None, "রহিমা আক্তার", "রহিমা আক্তার"],
+        "name_en": ["MD. Alamgir Haque", "Rahima Aktar", None, "Sumi"],
+        "father_en": ["Abdul Haque", None, "Abdul Haque", None],
+        "nid": ["19786034821469489", "4730964969", None, "123456789012345678901"],
+        "brn": ["20184409661771824", None, None, None], "phone": ["01734311063", None, "+8801734311063", None]}))
+    small = comparisons.build_record_keys(keys)
+    large_from = comparisons.SMALL_KEYS
+    try:
+        comparisons.SMALL_KEYS = 0
+        large = comparisons.build_record_keys(keys)
+    finally:
+        comparisons.SMALL_KEYS = large_from
+    for field in large.name_ids:
+        assert (small.name_ids[field] == large.name_ids[field]).all()
+    for name in large.ids:
+        assert (small.ids[name][0] == large.ids[name][0]).all() and (small.ids[name][1] == large.ids[name][1]).all()

@@ -102,3 +102,33 @@ def test_two_genders_are_not_chained_into_one_cluster() -> None:
     labels = cluster_linked_pairs(3, np.array([[0, 1], [1, 2]]), np.array([10.0, 30.0]), gender,
                                   {"nid13": none})
     assert labels[1] == labels[2] != labels[0]  # the stronger link wins
+
+
+def _no_ids(n: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    return {"nid13": (np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int8))}
+
+
+def test_a_rejected_pair_is_never_in_one_cluster_even_through_a_chain() -> None:
+    # 0-1-2-3 chained by links; a reviewer said 0 and 3 are different people
+    edges = np.array([[0, 1], [1, 2], [2, 3]])
+    strength = np.array([30.0, 5.0, 20.0])
+    gender = np.zeros(5, dtype=np.int8)
+    plain = cluster_linked_pairs(5, edges, strength, gender, _no_ids(5))
+    assert len(set(plain[:4].tolist())) == 1
+    labels = cluster_linked_pairs(5, edges, strength, gender, _no_ids(5), cannot_link=np.array([[3, 0]]))
+    assert labels[0] != labels[3]
+    assert labels[0] == labels[1] and labels[2] == labels[3]  # the weakest link (1-2) is the one refused
+    # the rejected pair's own link is dropped as well
+    direct = cluster_linked_pairs(2, np.array([[0, 1]]), np.array([50.0]), np.zeros(2, dtype=np.int8),
+                                  _no_ids(2), cannot_link=np.array([[0, 1]]))
+    assert direct[0] != direct[1]
+
+
+def test_an_accepted_pair_is_joined_even_against_the_gender_check_but_not_against_a_rejection() -> None:
+    gender = np.array([1, 2, 1], dtype=np.int8)  # a typo in the gender of record 1
+    empty = np.zeros((0, 2), dtype=np.int64)
+    labels = cluster_linked_pairs(3, empty, np.zeros(0), gender, _no_ids(3), must_link=np.array([[0, 1]]))
+    assert labels[0] == labels[1] != labels[2]
+    labels = cluster_linked_pairs(3, empty, np.zeros(0), gender, _no_ids(3),
+                                  must_link=np.array([[0, 1], [1, 2]]), cannot_link=np.array([[0, 2]]))
+    assert labels[0] != labels[2]

@@ -1,0 +1,173 @@
+"""Benchmark of incremental linking against a register already linked (acceptance 3).
+
+    python benchmarks/bench_matching_linking.py
+
+Starts its own PostgreSQL (fsync off), migrates the matching schema and bulk-loads the batch
+result of the first ``MATCHING_BENCH_LINKED`` records (default: all 1,000,000) of the 1M bench
+file: record keys, blocking keys, name counts, persons, person links and the estimated
+parameters, with COPY. Then, with records of the 100k bench file under fresh ids (new
+enrolments; the ground-truth columns are not read):
+
+* ``link_p50_ms`` / ``link_p99_ms``: ``MATCHING_BENCH_SINGLES`` (1,000) records linked one at a time,
+  each in its own transaction (matching it, storing its keys and link, staging its events, commit);
+* ``stream_records_per_s``: ``MATCHING_BENCH_STREAM`` (100,000) registry events applied as the
+  consumer applies them (``apply_beneficiary_upserts``: source-record upsert plus ``link_records``),
+  ``MATCHING_BENCH_BATCH`` (2,000) per transaction.
+
+Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import numpy as np
+import polars as pl
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from devstack.postgres import EmbeddedPostgres  # noqa: E402
+from devstack.procs import free_port  # noqa: E402
+from services.matching.engine.normalize import normalize_table  # noqa: E402
+from services.matching.engine.pipeline import dedupe  # noqa: E402
+from services.matching.jobs.rematch import best_probability  # noqa: E402
+from services.matching.linking import bulk  # noqa: E402
+from services.matching.linking.service import link_records  # noqa: E402
+from services.matching.records.service import apply_beneficiary_upserts  # noqa: E402
+from shared.db import Database  # noqa: E402
+from shared.events import EventEnvelope  # noqa: E402
+from shared.migrations import upgrade  # noqa: E402
+from shared.settings import ServiceSettings  # noqa: E402
+
+GROUND_TRUTH = ("person_id", "household_id")
+NOT_ATTRIBUTES = ("unique_id", "programme", "ministry", *GROUND_TRUTH)
+
+
+def bench_dir() -> Path:
+    return Path(os.environ.get("SOMONNOY_BENCH_DIR", REPO_ROOT.parent / "shared" / "bench"))
+
+
+def _read(path: Path, limit: int | None = None) -> pl.DataFrame:
+    columns = [c for c in pl.read_parquet_schema(path) if c not in GROUND_TRUTH]
+    table = pl.read_parquet(path, columns=columns)
+    return table.head(limit) if limit else table
+
+
+def _attributes(table: pl.DataFrame) -> list[dict]:
+    return [{k: v for k, v in row.items() if v is not None and k not in NOT_ATTRIBUTES} for row in table.to_dicts()]
+
+
+def _ids(n: int) -> list[uuid.UUID]:
+    return [uuid.uuid4() for _ in range(n)]
+
+
+async def load_register(url: str, table: pl.DataFrame) -> dict:
+    """The batch result of ``table`` in the incremental tables (what a re-match job leaves)."""
+    timings = {}
+    t = time.perf_counter()
+    result = dedupe(table)
+    keys = normalize_table(table)
+    timings["dedupe_s"] = time.perf_counter() - t
+    record_ids = pl.Series("record_id", [str(u) for u in _ids(table.height)])
+    best = best_probability(table.height, result.pairs, result.probability, result.params.threshold)
+    t = time.perf_counter()
+    raw = await asyncpg.connect(url)
+    try:
+        await raw.execute("ALTER TABLE matching.block_keys DROP CONSTRAINT pk_block_keys")
+        await raw.execute("DROP INDEX matching.ix_block_keys_record")
+        async with raw.transaction():
+            counts = await bulk.load_keys(raw, record_ids, keys)
+            counts["persons"] = await bulk.load_links(raw, record_ids, result.cluster_id, best)
+            await bulk.store_params(raw, result.params, table.height, "bench")
+        timings["copy_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        await raw.execute("ALTER TABLE matching.block_keys ADD CONSTRAINT pk_block_keys "
+                          "PRIMARY KEY (rule, key, record_id)")
+        await raw.execute("CREATE INDEX ix_block_keys_record ON matching.block_keys (record_id)")
+        await raw.execute("VACUUM ANALYZE")  # what autovacuum does after a load: index-only scans
+        timings["index_s"] = time.perf_counter() - t
+    finally:
+        await raw.close()
+    return {**counts, **{k: round(v, 1) for k, v in timings.items()}}
+
+
+async def time_singles(database: Database, records: list[dict]) -> np.ndarray:
+    latencies = []
+    for record_id, attributes in zip(_ids(len(records)), records, strict=True):
+        t = time.perf_counter()
+        async with database.sessionmaker() as session, session.begin():
+            await link_records(session, [(record_id, attributes)])
+        latencies.append(time.perf_counter() - t)
+    return np.array(latencies) * 1000
+
+
+async def time_stream(database: Database, records: list[dict], batch: int) -> float:
+    events = [EventEnvelope(type="registry.beneficiary.upserted", producer="registry", key=str(i),
+                            payload={"id": str(i), "ministry_code": "BENCH", "programme_code": "BENCH", "version": 1,
+                                     **attributes})
+              for i, attributes in zip(_ids(len(records)), records, strict=True)]
+    t = time.perf_counter()
+    for start in range(0, len(events), batch):
+        async with database.sessionmaker() as session, session.begin():
+            await apply_beneficiary_upserts(session, events[start:start + batch])
+    return time.perf_counter() - t
+
+
+async def run(url: str, linked: int, singles: int, stream: int, batch: int) -> dict:
+    register = _read(bench_dir() / "bd_1000000_s42.parquet", linked)
+    t = time.perf_counter()
+    loaded = await load_register(url, register)
+    load_s = time.perf_counter() - t
+    del register
+    arriving = _read(bench_dir() / "bd_100000_s42.parquet")
+    single_records = _attributes(arriving.tail(singles))
+    stream_records = _attributes(arriving.head(stream))
+    database = Database(ServiceSettings(database_url=url, service_name="bench-matching", environment="test",
+                                        kafka_bootstrap_servers="127.0.0.1:9",
+                                        log_json=False, db_pool_size=2))
+    try:
+        await time_singles(database, single_records[:20])  # warm-up (imports, caches, plans)
+        latencies = await time_singles(database, single_records)
+        stream_s = await time_stream(database, stream_records, batch)
+    finally:
+        await database.dispose()
+    return {
+        "linked_records": linked,
+        "link_p50_ms": round(float(np.percentile(latencies, 50)), 2),
+        "link_p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "link_singles": len(latencies),
+        "stream_records": len(stream_records),
+        "stream_batch": batch,
+        "stream_records_per_s": round(len(stream_records) / stream_s, 1),
+        "stream_s": round(stream_s, 1),
+        "load_s": round(load_s, 1),
+        "load": loaded,
+    }
+
+
+def main() -> None:
+    linked = int(os.environ.get("MATCHING_BENCH_LINKED", 1_000_000))
+    singles = int(os.environ.get("MATCHING_BENCH_SINGLES", 1_000))
+    stream = int(os.environ.get("MATCHING_BENCH_STREAM", 100_000))
+    batch = int(os.environ.get("MATCHING_BENCH_BATCH", 2_000))
+    postgres = EmbeddedPostgres("pg-bench-matching", free_port(), fast_and_unsafe=True)
+    postgres.destroy()  # a leftover of an interrupted run
+    postgres.start()
+    try:
+        upgrade("matching", postgres.url)
+        result = asyncio.run(run(postgres.url, linked, singles, stream, batch))
+    finally:
+        postgres.destroy()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
