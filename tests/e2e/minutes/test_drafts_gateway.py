@@ -9,14 +9,11 @@ import httpx
 import pytest
 
 from devstack.stack import Stack
+from tests.document_text import docx_text, nfc, pdf_text, squash
 from tests.integration.minutes.drafts import (
     DOCX,
     FOCAL_POINTS_SEED,
     PDF,
-    docx_text,
-    nfc,
-    pdf_text,
-    squash,
     upload_files,
 )
 from tests.integration.minutes.factories import (

@@ -3,14 +3,10 @@ focal points meeting."""
 
 from __future__ import annotations
 
-import io
-import unicodedata
 from pathlib import Path
 from typing import Any
 
-import docx
 import httpx
-import pypdfium2
 
 from tests.integration.minutes.factories import secretary_headers
 from tests.paths import SEEDS_DIR
@@ -22,28 +18,12 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
-def squash(text: str) -> str:
-    """Extracted text has line breaks where the renderer wrapped; the words and their order are what count."""
-    return " ".join(nfc(text).split())
 
 
-def pdf_text(content: bytes) -> str:
-    pdf = pypdfium2.PdfDocument(content)
-    try:
-        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
-    finally:
-        pdf.close()
 
 
-def docx_text(content: bytes) -> str:
-    document = docx.Document(io.BytesIO(content))
-    parts = [p.text for p in document.paragraphs]
-    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join(parts)
 
 
 def upload_files(path: Path, *, content: bytes | None = None, media_type: str = "text/plain") -> dict[str, Any]:

@@ -18,16 +18,13 @@ from sqlalchemy import select
 
 from devstack.stack import Stack
 from services.minutes.database import outbox
+from tests.document_text import docx_text, nfc, pdf_text, squash
 from tests.integration.minutes.api import create_committee
 from tests.integration.minutes.drafts import (
     CLUSTER_SEED,
     DOCX,
     FOCAL_POINTS_SEED,
     PDF,
-    docx_text,
-    nfc,
-    pdf_text,
-    squash,
     upload,
     upload_files,
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 from datetime import date, time
 
 import docx
@@ -17,23 +16,7 @@ from services.minutes.documents.fonts import FONT_FAMILY, bangla_font_path
 from services.minutes.documents.layout import format_time_bn, layout_document
 from services.minutes.documents.render_docx import render_docx
 from services.minutes.documents.render_pdf import render_pdf
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def squash(text: str) -> str:
-    """Extracted text has line breaks where the renderer wrapped; the words and their order are what count."""
-    return " ".join(nfc(text).split())
-
-
-def pdf_text(content: bytes) -> str:
-    pdf = pypdfium2.PdfDocument(content)
-    try:
-        return "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
-    finally:
-        pdf.close()
+from tests.document_text import nfc, pdf_text, squash
 
 
 @pytest.fixture(scope="module")
