@@ -18,7 +18,7 @@ from shared.consumer import EventConsumer, Subscription, apply_events_once, defi
 from shared.db import Database, service_metadata
 from shared.events import EventEnvelope
 from shared.kafka import ensure_topics
-from shared.outbox import OutboxRelay, add_events, define_outbox_table
+from shared.outbox import BATCH_TOPIC, OutboxRelay, add_events, define_outbox_table, pack_events
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -27,11 +27,11 @@ pytestmark = pytest.mark.integration
 class ScratchService:
     """A throwaway schema with an outbox, a processed-events table and an effect table."""
 
-    def __init__(self, infra: Stack) -> None:
+    def __init__(self, infra: Stack, *, batches: bool = False) -> None:
         self.schema = f"scratch_{uuid.uuid4().hex[:8]}"
         self.topic = f"scratch.thing_{uuid.uuid4().hex[:6]}.happened"
         self.metadata: MetaData = service_metadata(self.schema)
-        self.outbox = define_outbox_table(self.metadata)
+        self.outbox = define_outbox_table(self.metadata, batches=batches)
         self.processed = define_processed_events_table(self.metadata)
         self.effects = Table("effects", self.metadata, Column("id", Integer, primary_key=True, autoincrement=True),
                              Column("thing", Text, nullable=False))
@@ -94,6 +94,44 @@ async def test_an_event_is_published_only_if_its_transaction_commits(scratch: Sc
     assert {r.key.decode() for r in records} == {"thing-0", "thing-1", "thing-2"}
     assert {e.event_id for e in received} == {e.event_id for e in committed}
     relay._close_producer()
+
+
+async def test_batch_rows_are_published_one_message_per_event_in_order(infra: Stack) -> None:
+    scratch = ScratchService(infra, batches=True)
+    await scratch.create()
+    try:
+        before = [scratch.event("single-before")]
+        batched = [scratch.event(f"batched-{n}") for n in range(2_500)]
+        after = [scratch.event("single-after")]
+
+        def batch_row(events: list[EventEnvelope]) -> dict[str, object]:
+            lines = b"\n".join(b"\t".join((e.topic.encode(), e.key.encode(), e.to_bytes())) for e in events)
+            return {"event_id": events[0].event_id, "topic": BATCH_TOPIC, "key": "job-1",
+                    "body": pack_events(lines), "events": len(events)}
+
+        async with scratch.database.sessionmaker() as session:
+            await add_events(session, scratch.outbox, before)
+            await session.execute(scratch.outbox.insert(), [batch_row(batched[:1_500]), batch_row(batched[1_500:])])
+            await add_events(session, scratch.outbox, after)
+            await session.commit()
+        relay = OutboxRelay(settings=scratch.settings.model_copy(update={"outbox_batch_size": 2_000}),
+                            database=scratch.database, outbox=scratch.outbox, topics=[scratch.topic])
+        # pages of about 2,000 events that never split a batch row: 1 + 1,500, then 1,000 + 1
+        assert [await relay.relay_once() for _ in range(3)] == [1_501, 1_001, 0]
+        assert relay.published_total == 2_502
+        records = await asyncio.to_thread(_read_topic, infra.kafka_bootstrap, scratch.topic, 2_502)
+        received = [EventEnvelope.from_bytes(r.value) for r in records]
+        assert sorted(e.event_id for e in received) == sorted(e.event_id for e in before + batched + after)
+        assert all(r.key.decode() == e.key for r, e in zip(records, received, strict=True))
+        # one key per event here: the order within each partition is the order they were written
+        written = {e.event_id: n for n, e in enumerate(before + batched + after)}
+        for partition in {r.partition for r in records}:
+            positions = [written[e.event_id] for r, e in zip(records, received, strict=True)
+                         if r.partition == partition]
+            assert positions == sorted(positions)
+        relay._close_producer()
+    finally:
+        await scratch.database.dispose()
 
 
 async def test_the_relay_keeps_events_while_the_broker_is_unreachable(scratch: ScratchService, infra: Stack) -> None:

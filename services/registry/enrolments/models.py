@@ -5,7 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint, Uuid, func
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
@@ -21,13 +33,16 @@ class Enrolment(Base):
         CheckConstraint("status IN ('active', 'suspended', 'inactive')", name="status"),
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
         Index("ix_enrolments_ministry_person", "ministry_code", "person_id"),
+        # the programme, and that the ministry is its owner, in one check
+        ForeignKeyConstraint(["programme_code", "ministry_code"],
+                             ["programmes.code", "programmes.ministry_code"], name="fk_enrolments_programme"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), index=True)
-    programme_code: Mapped[str] = mapped_column(ForeignKey("programmes.code"))
+    programme_code: Mapped[str] = mapped_column(Text)
     # The programme's owner, copied so access checks need no join (programmes never move).
-    ministry_code: Mapped[str] = mapped_column(ForeignKey("ministries.code"))
+    ministry_code: Mapped[str] = mapped_column(Text)
     source_record_id: Mapped[str] = mapped_column(Text, doc="The record's id in the ministry's own system")
     status: Mapped[str] = mapped_column(Text, default="active", server_default="active")
     start_date: Mapped[date | None] = mapped_column(Date)

@@ -41,7 +41,7 @@ from services.registry.imports import sql
 from services.registry.imports.formats import UnreadableFile, count_rows, read_chunks
 from services.registry.imports.models import ImportJob
 from services.registry.imports.prepare import STAGE_COLUMNS, Context, Prepared, new_programmes, prepare_chunk
-from services.registry.imports.rows import outbox_records
+from services.registry.imports.rows import outbox_batches
 from services.registry.ministries.models import Ministry
 from services.registry.programmes.models import Programme
 from shared.db import Database
@@ -58,6 +58,11 @@ POLL_SECONDS = 2.0
 WRITERS = int(os.environ.get("REGISTRY_IMPORT_WRITERS") or 2)  # chunks written at once (connections)
 # = OutboxRelay(...).lock_key for the registry's outbox
 RELAY_LOCK = zlib.crc32(f"outbox:{outbox.schema}".encode())
+
+
+def batch_key(job_id: uuid.UUID) -> str:
+    """The key column of the outbox batch rows a job writes (each event carries its own key)."""
+    return f"import:{job_id}"
 
 
 def import_dir(settings: ServiceSettings | None = None) -> Path:
@@ -276,7 +281,7 @@ class ImportRunner:
                 if fresh:
                     await self._register_programmes(job, fresh, context)
                 prepared = await asyncio.to_thread(prepare_chunk, chunk, first_row=offset, context=context,
-                                                   now=datetime.now(UTC))
+                                                   now=datetime.now(UTC), batch_key=batch_key(job.id))
                 offset += prepared.rows
                 await queue.put(prepared)
             await queue.put(None)
@@ -310,23 +315,29 @@ class ImportRunner:
             if prepared.stage.height:
                 await connection.copy_to_table("import_stage", source=_csv(prepared.stage), columns=STAGE_COLUMNS,
                                                format="csv")
-                await connection.execute(sql.RESOLVE)
-                counts = {row[0]: row[1] for row in await connection.fetch(sql.COUNT_ACTIONS)}
+                if await connection.fetchval(sql.COUNT_STORED) == 0:
+                    counts = {"new": prepared.stage.height}
+                    statements = sql.ALL_NEW
+                else:
+                    await connection.execute(sql.RESOLVE)
+                    counts = {row[0]: row[1] for row in await connection.fetch(sql.COUNT_ACTIONS)}
+                    statements = [(sql.INSERT_ADDRESSES, False), (sql.UPDATE_ADDRESSES, False),
+                                  (sql.INSERT_PERSONS, True), (sql.UPDATE_PERSONS, True),
+                                  (sql.DELETE_IDENTIFIERS, False), (sql.INSERT_IDENTIFIERS, False),
+                                  (sql.INSERT_ENROLMENTS, True), (sql.UPDATE_ENROLMENTS, False)]
                 if counts.get("new") or counts.get("changed"):
                     # (statement, whether it takes the chunk's timestamp), parents first
-                    for statement, stamped in ((sql.INSERT_ADDRESSES, False), (sql.UPDATE_ADDRESSES, False),
-                                               (sql.INSERT_PERSONS, True), (sql.UPDATE_PERSONS, True),
-                                               (sql.DELETE_IDENTIFIERS, False), (sql.INSERT_IDENTIFIERS, False),
-                                               (sql.INSERT_ENROLMENTS, True), (sql.UPDATE_ENROLMENTS, False)):
+                    for statement, stamped in statements:
                         await connection.execute(statement, *((prepared.now,) if stamped else ()))
                 if counts.get("new") and prepared.events is not None:
-                    new_events = prepared.events
+                    batches = prepared.event_batches
                     if counts["new"] != prepared.stage.height:
                         new = [row[0] for row in await connection.fetch(sql.NEW_ROWS)]
-                        new_events = new_events.filter(pl.col("row_number").is_in(new))
-                    await connection.copy_records_to_table("outbox", schema_name="registry",
-                                                           records=outbox_records(new_events),
-                                                           columns=("event_id", "topic", "key", "body"))
+                        batches = await asyncio.to_thread(
+                            outbox_batches, prepared.events.filter(pl.col("row_number").is_in(new)),
+                            key=batch_key(job.id))
+                    await connection.copy_records_to_table("outbox", schema_name="registry", records=batches,
+                                                           columns=("event_id", "topic", "key", "body", "events"))
                 if counts.get("changed"):
                     await connection.execute(sql.INSERT_CHANGED_EVENTS)
             if prepared.issues.height:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from datetime import datetime
 
 import numpy as np
 import polars as pl
 
 from services.registry import events
+from shared.outbox import BATCH_TOPIC, pack_events
 
 NAMES = ("name_bn", "name_en", "father_name_bn", "father_name_en", "mother_name_bn", "mother_name_en",
          "spouse_name_bn", "spouse_name_en")
@@ -121,9 +121,17 @@ def new_record_events(stage: pl.DataFrame, *, now: datetime) -> pl.DataFrame:
     return pl.concat(parts, rechunk=False)
 
 
-def outbox_records(frame: pl.DataFrame, *, batch: int = 5_000) -> Iterator[tuple[str, str, str, bytes]]:
-    """Events as binary-COPY records of registry.outbox (the body as bytes: no text escaping),
-    made a few thousand at a time so that a chunk's events never all exist as Python objects."""
-    for offset in range(0, frame.height, batch):
-        part = frame.slice(offset, batch).select("event_id", "topic", "key", pl.col("body").cast(pl.Binary))
-        yield from zip(*(part[c].to_list() for c in part.columns), strict=True)
+EVENTS_PER_BATCH = 2_000  # ~1.8 MB of JSON, ~0.3 MB packed: one relay page
+
+
+def outbox_batches(frame: pl.DataFrame, *, key: str,
+                   per_batch: int = EVENTS_PER_BATCH) -> list[tuple[str, str, str, bytes, int]]:
+    """Events (`new_record_events` columns) as batch rows of registry.outbox
+    (`shared.outbox.pack_events`): (event_id, topic, key, body, events) records to COPY, in order."""
+    lines = frame.select(pl.concat_str([pl.col("topic"), pl.col("key"), pl.col("body")], separator="\t")).to_series()
+    batches = []
+    for offset in range(0, frame.height, per_batch):
+        part = lines.slice(offset, per_batch)
+        batches.append((frame["event_id"][offset], BATCH_TOPIC, key, pack_events(part.str.join("\n").item().encode()),
+                        part.len()))
+    return batches

@@ -42,6 +42,11 @@ _STAGED = ("row_number", "source_record_id", "programme_code", "ministry_code", 
            "date_of_birth", "birth_year", "dob_precision", "nid_raw", "nid_norm", "nid_comp", "brn_raw", "brn_norm",
            "phone_raw", "phone_norm", *GEO_COLUMNS)
 
+def _record_hash(alias: str) -> str:
+    """What tells an unchanged record: the hash of its normalised fields."""
+    return f"md5(row({', '.join(f'{alias}.{c}' for c in HASHED)})::text)"
+
+
 # A stored record keeps its ids (and its address row); a new one takes those generated for it.
 RESOLVE = f"""
 INSERT INTO import_rows
@@ -54,7 +59,7 @@ SELECT {", ".join(f"s.{c}" for c in _STAGED)},
             WHEN e.record_hash IS DISTINCT FROM h.record_hash THEN 'changed' ELSE 'same' END,
        CASE WHEN ({_HAS_GEO}) THEN CASE WHEN p.address_id IS NULL THEN 'insert' ELSE 'update' END END
 FROM import_stage s
-CROSS JOIN LATERAL (SELECT md5(row({", ".join(f"s.{c}" for c in HASHED)})::text) AS record_hash) h
+CROSS JOIN LATERAL (SELECT {_record_hash("s")} AS record_hash) h
 LEFT JOIN registry.enrolments e ON e.programme_code = s.programme_code AND e.source_record_id = s.source_record_id
 LEFT JOIN registry.persons p ON p.id = e.person_id
 """
@@ -63,21 +68,51 @@ NEW_ROWS = "SELECT row_number FROM import_rows WHERE action = 'new'"
 
 COUNT_ACTIONS = "SELECT action, count(*) FROM import_rows GROUP BY action"
 
-INSERT_ADDRESSES = f"""
-INSERT INTO registry.addresses (id, {", ".join(GEO_COLUMNS)})
-SELECT address_id, {", ".join(GEO_COLUMNS)} FROM import_rows WHERE action <> 'same' AND address_action = 'insert'
+# A chunk none of whose records is stored yet (a first upload) skips RESOLVE: it is written
+# straight from import_stage, with the ids generated for it.
+COUNT_STORED = """
+SELECT count(*) FROM import_stage s
+JOIN registry.enrolments e ON e.programme_code = s.programme_code AND e.source_record_id = s.source_record_id
 """
+
+def _inserts(source: str, *, new: str, written: str, with_address: str, record_hash: str) -> list[str]:
+    """The INSERTs of a chunk's new records from `source` (aliased r): persons and enrolments of
+    the rows matching `new`, identifiers of those matching `written` (new or changed), addresses
+    of those matching `with_address`."""
+    return [f"""
+INSERT INTO registry.addresses (id, {", ".join(GEO_COLUMNS)})
+SELECT address_id, {", ".join(GEO_COLUMNS)} FROM {source} r WHERE {with_address}
+""", f"""
+INSERT INTO registry.persons (id, {", ".join(PERSON_COLUMNS)}, address_id, registered_by, status, version,
+                              created_at, updated_at)
+SELECT person_id, {", ".join(PERSON_COLUMNS)}, address_id, ministry_code, 'active', 1, $1, $1
+FROM {source} r WHERE {new}
+""", f"""
+INSERT INTO registry.identifiers (person_id, kind, raw, normalized, comparable)
+SELECT r.person_id, k.kind, k.raw, k.normalized, k.comparable
+FROM {source} r
+CROSS JOIN LATERAL (VALUES ('brn', r.brn_raw, r.brn_norm, r.brn_norm), ('nid', r.nid_raw, r.nid_norm, r.nid_comp),
+                           ('phone', r.phone_raw, r.phone_norm, r.phone_norm)) AS k(kind, raw, normalized, comparable)
+WHERE {written} AND k.raw IS NOT NULL
+""", f"""
+INSERT INTO registry.enrolments (id, person_id, programme_code, ministry_code, source_record_id, status, version,
+                                 record_hash, created_at, updated_at)
+SELECT enrolment_id, person_id, programme_code, ministry_code, source_record_id, 'active', 1,
+       {record_hash}, $1, $1
+FROM {source} r WHERE {new}
+"""]
+
+
+INSERT_ADDRESSES, INSERT_PERSONS, INSERT_IDENTIFIERS, INSERT_ENROLMENTS = _inserts(
+    "import_rows", new="r.action = 'new'", written="r.action <> 'same'",
+    with_address="r.action <> 'same' AND r.address_action = 'insert'", record_hash="r.record_hash")
+# (statement, whether it takes the chunk's timestamp), parents first
+ALL_NEW = list(zip(_inserts("import_stage", new="true", written="true", with_address="r.address_id IS NOT NULL",
+                            record_hash=_record_hash("r")), (False, True, False, True), strict=True))
 
 UPDATE_ADDRESSES = f"""
 UPDATE registry.addresses a SET {", ".join(f"{c} = r.{c}" for c in GEO_COLUMNS)}
 FROM import_rows r WHERE r.action = 'changed' AND r.address_action = 'update' AND a.id = r.address_id
-"""
-
-INSERT_PERSONS = f"""
-INSERT INTO registry.persons (id, {", ".join(PERSON_COLUMNS)}, address_id, registered_by, status, version,
-                              created_at, updated_at)
-SELECT person_id, {", ".join(PERSON_COLUMNS)}, address_id, ministry_code, 'active', 1, $1, $1
-FROM import_rows WHERE action = 'new'
 """
 
 UPDATE_PERSONS = f"""
@@ -88,22 +123,6 @@ FROM import_rows r WHERE r.action = 'changed' AND p.id = r.person_id
 
 DELETE_IDENTIFIERS = """
 DELETE FROM registry.identifiers i USING import_rows r WHERE r.action = 'changed' AND i.person_id = r.person_id
-"""
-
-INSERT_IDENTIFIERS = """
-INSERT INTO registry.identifiers (person_id, kind, raw, normalized, comparable)
-SELECT r.person_id, k.kind, k.raw, k.normalized, k.comparable
-FROM import_rows r
-CROSS JOIN LATERAL (VALUES ('brn', r.brn_raw, r.brn_norm, r.brn_norm), ('nid', r.nid_raw, r.nid_norm, r.nid_comp),
-                           ('phone', r.phone_raw, r.phone_norm, r.phone_norm)) AS k(kind, raw, normalized, comparable)
-WHERE r.action <> 'same' AND k.raw IS NOT NULL
-"""
-
-INSERT_ENROLMENTS = """
-INSERT INTO registry.enrolments (id, person_id, programme_code, ministry_code, source_record_id, status, version,
-                                 record_hash, created_at, updated_at)
-SELECT enrolment_id, person_id, programme_code, ministry_code, source_record_id, 'active', 1, record_hash, $1, $1
-FROM import_rows WHERE action = 'new'
 """
 
 UPDATE_ENROLMENTS = """

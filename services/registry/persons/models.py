@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,10 +40,12 @@ class Person(Base):
               postgresql_ops={"name_bn_key": "gin_trgm_ops"}),
         Index("ix_persons_name_en_key_trgm", "name_en_key", postgresql_using="gin",
               postgresql_ops={"name_en_key": "gin_trgm_ops"}),
+        # most persons (every imported one) have no household
+        Index("ix_persons_household", "household_id", postgresql_where=text("household_id IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    household_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("households.id"), index=True)
+    household_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("households.id"))
     relationship_to_head: Mapped[str | None] = mapped_column(Text)
     name_bn: Mapped[str | None] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(Text)
