@@ -6,16 +6,13 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
-    Identity,
     Index,
     Integer,
     Text,
-    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -83,13 +80,12 @@ class Identifier(Base):
     __tablename__ = "identifiers"
     __table_args__ = (
         CheckConstraint("kind IN ('nid', 'brn', 'phone')", name="kind"),
-        UniqueConstraint("person_id", "kind", name="uq_identifiers_person_kind"),
         Index("ix_identifiers_lookup", "kind", "comparable"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(Text)
+    # at most one identifier of each kind per person
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text, primary_key=True)
     raw: Mapped[str] = mapped_column(Text)
     # NULL (with `comparable`) when the raw value could not be normalised: a ministry file's
     # optional identifier is kept as sent rather than lost (see docs/registry.md, Bulk import).
