@@ -41,7 +41,7 @@ from services.registry.imports import sql
 from services.registry.imports.formats import UnreadableFile, count_rows, read_chunks
 from services.registry.imports.models import ImportJob
 from services.registry.imports.prepare import STAGE_COLUMNS, Context, Prepared, new_programmes, prepare_chunk
-from services.registry.imports.rows import outbox_batches
+from services.registry.imports.rows import chunk_events
 from services.registry.ministries.models import Ministry
 from services.registry.programmes.models import Programme
 from shared.db import Database
@@ -281,7 +281,7 @@ class ImportRunner:
                 if fresh:
                     await self._register_programmes(job, fresh, context)
                 prepared = await asyncio.to_thread(prepare_chunk, chunk, first_row=offset, context=context,
-                                                   now=datetime.now(UTC), batch_key=batch_key(job.id))
+                                                   now=datetime.now(UTC))
                 offset += prepared.rows
                 await queue.put(prepared)
             await queue.put(None)
@@ -305,6 +305,20 @@ class ImportRunner:
 
     async def _write(self, connection: asyncpg.Connection, job: ImportJob, prepared: Prepared, *,
                      start: int) -> None:
+        # Built beside the chunk's statements (on another core), as most chunks are all new.
+        all_new_events = asyncio.ensure_future(asyncio.to_thread(
+            chunk_events, prepared.stage, now=prepared.now, key=batch_key(job.id)))
+        try:
+            await self._write_chunk(connection, job, prepared, start=start, all_new_events=all_new_events)
+        finally:
+            if not all_new_events.done():
+                all_new_events.cancel()
+            with contextlib.suppress(BaseException):
+                await all_new_events
+        self._last_commit = time.perf_counter()
+
+    async def _write_chunk(self, connection: asyncpg.Connection, job: ImportJob, prepared: Prepared, *, start: int,
+                           all_new_events: asyncio.Future[list[tuple[str, str, str, bytes, int]]]) -> None:
         rows_done = start + prepared.rows
         counts: dict[str, int] = {}
         async with connection.transaction():
@@ -329,13 +343,13 @@ class ImportRunner:
                     # (statement, whether it takes the chunk's timestamp), parents first
                     for statement, stamped in statements:
                         await connection.execute(statement, *((prepared.now,) if stamped else ()))
-                if counts.get("new") and prepared.events is not None:
-                    batches = prepared.event_batches
-                    if counts["new"] != prepared.stage.height:
+                if counts.get("new"):
+                    if counts["new"] == prepared.stage.height:
+                        batches = await all_new_events
+                    else:
                         new = [row[0] for row in await connection.fetch(sql.NEW_ROWS)]
-                        batches = await asyncio.to_thread(
-                            outbox_batches, prepared.events.filter(pl.col("row_number").is_in(new)),
-                            key=batch_key(job.id))
+                        batches = await asyncio.to_thread(chunk_events, prepared.stage, now=prepared.now,
+                                                          key=batch_key(job.id), new_rows=new)
                     await connection.copy_records_to_table("outbox", schema_name="registry", records=batches,
                                                            columns=("event_id", "topic", "key", "body", "events"))
                 if counts.get("changed"):
@@ -356,7 +370,6 @@ class ImportRunner:
                 "INSERT INTO registry.outbox (event_id, topic, key, body) VALUES ($1, $2, $3, $4)",
                 [(r["event_id"], r["topic"], r["key"], r["body"]) for r in outbox_rows(
                     [events.registry_event(events.IMPORT_PROGRESSED, key=job.id, payload=state)])])
-        self._last_commit = time.perf_counter()
 
     async def finish(self, job_id: uuid.UUID, *, status: str, error: str | None = None) -> None:
         async with self.database.sessionmaker() as session:

@@ -76,8 +76,6 @@ class Prepared:
     failed: int
     warned: int
     now: datetime  # the chunk's timestamp: created_at / updated_at of what it writes
-    events: pl.DataFrame | None = None  # events of the staged rows should they all be new (rows.new_record_events)
-    event_batches: list[tuple[str, str, str, bytes, int]] = field(default_factory=list)  # the same, packed
 
 
 def canonical_columns(chunk: pl.DataFrame) -> pl.DataFrame:
@@ -151,11 +149,10 @@ def _issue(frame: pl.DataFrame, condition: pl.Expr, *, severity: str, field_name
         pl.col("source_record_id"))
 
 
-def prepare_chunk(chunk: pl.DataFrame, *, first_row: int, context: Context, now: datetime | None = None,
-                  batch_key: str = "import") -> Prepared:
+def prepare_chunk(chunk: pl.DataFrame, *, first_row: int, context: Context, now: datetime | None = None) -> Prepared:
     """Check and normalise one chunk; `first_row` is how many rows of the file come before it
-    (row numbers are 1-based: row 1 is the first record, the header not counted); `batch_key` is
-    the outbox key of its event batches."""
+    (row numbers are 1-based: row 1 is the first record, the header not counted). Its events
+    are built apart (`rows.chunk_events`), while the chunk is written."""
     frame = canonical_columns(chunk).with_columns(_blank_is_absent(c) for c in INPUT_COLUMNS)
     frame = frame.with_columns(pl.int_range(first_row + 1, first_row + 1 + frame.height, dtype=pl.Int64)
                                .alias("row_number"),
@@ -315,10 +312,7 @@ def prepare_chunk(chunk: pl.DataFrame, *, first_row: int, context: Context, now:
     stage = record_rows.with_ids(stage, now=now)
     report = report.sort("row_number", maintain_order=True)
     warned = report.filter(pl.col("severity") == "warning")["row_number"].n_unique()
-    events = record_rows.new_record_events(stage, now=now) if stage.height else None
-    return Prepared(rows=frame.height, stage=stage, issues=report, failed=rejected.len(), warned=warned, now=now,
-                    events=events, event_batches=record_rows.outbox_batches(events, key=batch_key)
-                    if events is not None else [])
+    return Prepared(rows=frame.height, stage=stage, issues=report, failed=rejected.len(), warned=warned, now=now)
 
 
 LEVELS = ("division", "district", "upazila", "union")

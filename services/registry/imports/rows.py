@@ -132,6 +132,15 @@ def outbox_batches(frame: pl.DataFrame, *, key: str,
     batches = []
     for offset in range(0, frame.height, per_batch):
         part = lines.slice(offset, per_batch)
-        batches.append((frame["event_id"][offset], BATCH_TOPIC, key, pack_events(part.str.join("\n").item().encode()),
-                        part.len()))
+        batches.append((frame["event_id"][offset], BATCH_TOPIC, key,
+                        pack_events(part.str.join("\n").cast(pl.Binary).item()), part.len()))
     return batches
+
+
+def chunk_events(stage: pl.DataFrame, *, now: datetime, key: str,
+                 new_rows: list[int] | None = None) -> list[tuple[str, str, str, bytes, int]]:
+    """The outbox batch rows of a chunk's new records: all of `stage`, or the rows numbered
+    `new_rows` when some were already stored."""
+    if new_rows is not None:
+        stage = stage.filter(pl.col("row_number").is_in(new_rows))
+    return outbox_batches(new_record_events(stage, now=now), key=key) if stage.height else []
