@@ -4,7 +4,8 @@ of incremental linking against the linked 1M register (``bench_matching_linking.
     python benchmarks/bench_matching.py [FILE]
 
 ``MATCHING_BENCH_LINKING=0`` skips the linking part; ``MATCHING_BENCH_LINKED`` (default 1,000,000)
-sets how many records of the 1M file are linked before it (the JSON says what was used).
+sets how many records of the 1M file are linked before it (the JSON says what was used), and
+``MATCHING_BENCH_SHARED_BUFFERS`` the buffer cache of its PostgreSQL (default: the dev stack's).
 
 FILE defaults to ``bd_1000000_s42.parquet`` in the bench directory, which is ``../shared/bench``
 relative to the repository root unless ``SOMONNOY_BENCH_DIR`` says otherwise.  The CLI runs as a

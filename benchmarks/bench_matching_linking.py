@@ -11,8 +11,13 @@ enrolments; the ground-truth columns are not read):
 * ``link_p50_ms`` / ``link_p99_ms``: ``MATCHING_BENCH_SINGLES`` (1,000) records linked one at a time,
   each in its own transaction (matching it, storing its keys and link, staging its events, commit);
 * ``stream_records_per_s``: ``MATCHING_BENCH_STREAM`` (100,000) registry events applied as the
-  consumer applies them (``apply_beneficiary_upserts``: source-record upsert plus ``link_records``),
+  consumer applies them (``apply_beneficiary_upserts``: source-record upsert plus linking),
   ``MATCHING_BENCH_BATCH`` (2,000) per transaction.
+
+The cluster runs with the dev stack's settings (``shared_buffers`` 256 MB), less than the 1M
+register's block-key index alone; ``MATCHING_BENCH_SHARED_BUFFERS`` (e.g. ``1536MB``) restarts it
+with a buffer cache sized like a production server's. The JSON says which was used, and the load
+average of the machine when the stream started (it is shared with other work).
 
 Prints one JSON line.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import time
 import uuid
@@ -34,7 +40,7 @@ import polars as pl
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from devstack.postgres import EmbeddedPostgres  # noqa: E402
+from devstack.postgres import EmbeddedPostgres, _as_postgres_user  # noqa: E402
 from devstack.procs import free_port  # noqa: E402
 from services.matching.engine.normalize import normalize_table  # noqa: E402
 from services.matching.engine.pipeline import dedupe  # noqa: E402
@@ -82,7 +88,6 @@ async def load_register(url: str, table: pl.DataFrame) -> dict:
     raw = await asyncpg.connect(url)
     try:
         await raw.execute("ALTER TABLE matching.block_keys DROP CONSTRAINT pk_block_keys")
-        await raw.execute("DROP INDEX matching.ix_block_keys_record")
         async with raw.transaction():
             counts = await bulk.load_keys(raw, record_ids, keys)
             counts["persons"] = await bulk.load_links(raw, record_ids, result.cluster_id, best)
@@ -91,7 +96,6 @@ async def load_register(url: str, table: pl.DataFrame) -> dict:
         t = time.perf_counter()
         await raw.execute("ALTER TABLE matching.block_keys ADD CONSTRAINT pk_block_keys "
                           "PRIMARY KEY (rule, key, record_id)")
-        await raw.execute("CREATE INDEX ix_block_keys_record ON matching.block_keys (record_id)")
         await raw.execute("VACUUM ANALYZE")  # what autovacuum does after a load: index-only scans
         timings["index_s"] = time.perf_counter() - t
     finally:
@@ -136,7 +140,13 @@ async def run(url: str, linked: int, singles: int, stream: int, batch: int) -> d
     try:
         await time_singles(database, single_records[:20])  # warm-up (imports, caches, plans)
         latencies = await time_singles(database, single_records)
+        loadavg = [round(x, 2) for x in os.getloadavg()]
         stream_s = await time_stream(database, stream_records, batch)
+        raw = await asyncpg.connect(url)
+        try:
+            shared_buffers = await raw.fetchval("SHOW shared_buffers")
+        finally:
+            await raw.close()
     finally:
         await database.dispose()
     return {
@@ -148,9 +158,22 @@ async def run(url: str, linked: int, singles: int, stream: int, batch: int) -> d
         "stream_batch": batch,
         "stream_records_per_s": round(len(stream_records) / stream_s, 1),
         "stream_s": round(stream_s, 1),
+        "loadavg_at_stream": loadavg,
+        "shared_buffers": shared_buffers,
         "load_s": round(load_s, 1),
         "load": loaded,
     }
+
+
+def restart_with_shared_buffers(postgres: EmbeddedPostgres, size: str) -> None:
+    """The bench's cluster again, with a buffer cache of ``size``: the dev stack's start options
+    (fsync off) but this ``shared_buffers``, which it cannot take as a parameter."""
+    postgres.stop()
+    options = (f"-h 127.0.0.1 -p {postgres.port} -k {postgres.root} -c max_connections=300 "
+               f"-c shared_buffers={size} -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+    subprocess.run(_as_postgres_user([str(postgres.bin / "pg_ctl"), "-D", str(postgres.data), "-l", str(postgres.log),
+                                      "-w", "-t", "60", "-o", options, "start"]),
+                   check=True, capture_output=True, start_new_session=True)
 
 
 def main() -> None:
@@ -162,6 +185,8 @@ def main() -> None:
     postgres.destroy()  # a leftover of an interrupted run
     postgres.start()
     try:
+        if os.environ.get("MATCHING_BENCH_SHARED_BUFFERS"):
+            restart_with_shared_buffers(postgres, os.environ["MATCHING_BENCH_SHARED_BUFFERS"])
         upgrade("matching", postgres.url)
         result = asyncio.run(run(postgres.url, linked, singles, stream, batch))
     finally:

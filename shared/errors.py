@@ -64,10 +64,14 @@ def error_body(*details: dict[str, Any]) -> dict[str, Any]:
     return {"detail": list(details)}
 
 
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    return JSONResponse(error_body(exc.to_detail()), status_code=exc.status_code)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.to_detail()), status_code=exc.status_code)
+        return domain_error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -51,15 +51,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("app", help="module:attribute of the FastAPI app")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="default: WEB_CONCURRENCY, else 1")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(ServiceSettings)
     except ConfigurationError as exc:
         _fail(str(exc))
     preflight(settings, args.host, args.port)
-    uvicorn.run(args.app, host=args.host, port=args.port, workers=args.workers, log_config=None,
-                access_log=False, loop="uvloop", http="httptools", timeout_graceful_shutdown=5)
+    uvicorn.run(args.app, host=args.host, port=args.port, workers=args.workers or settings.web_concurrency,
+                log_config=None, access_log=False, loop="uvloop", http="httptools", timeout_graceful_shutdown=5)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,13 @@ class ServiceSettings(BaseSettings):
         default="",
         description="postgresql+asyncpg://user:pass@host:port/db (postgresql:// is accepted and upgraded).",
     )
+    # Connections of a process: the engine's pool (DB_POOL_SIZE + DB_MAX_OVERFLOW) and the plain
+    # asyncpg pool of hot single-statement paths (DB_POOL_SIZE, opened as they are first used).
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # uvicorn worker processes of one service (`python -m shared.serve`). On Kubernetes scale with
+    # replicas and keep 1; locally several let a CPU-bound service use more than one core.
+    web_concurrency: int = Field(default=1, ge=1, le=64)
     kafka_bootstrap_servers: str = Field(default="", description="host:port[,host:port...]")
     kafka_topic_partitions: int = Field(default=12, ge=1, le=1000)
     kafka_replication_factor: int = Field(default=1, ge=1, le=10)
@@ -104,8 +109,10 @@ def _cached_settings(settings_class: type[ServiceSettings]) -> ServiceSettings:
     return load_settings(settings_class)
 
 
-def get_settings(request: Request) -> ServiceSettings:
-    """FastAPI dependency: the settings the running app was built with."""
+async def get_settings(request: Request) -> ServiceSettings:
+    """FastAPI dependency: the settings the running app was built with. Async although it does
+    not wait: FastAPI runs a plain `def` dependency in its thread pool, a thread hop on every
+    request that names the caller."""
     return request.app.state.settings
 
 

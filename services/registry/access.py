@@ -14,30 +14,30 @@ import time
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Header
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Depends, Header, Request
 
 from services.registry.errors import Unauthenticated
-from services.registry.ministries.models import Ministry
-from shared.db import DbSession
+from shared.db import Database
 from shared.errors import Forbidden
-from shared.settings import Settings
+from shared.settings import ServiceSettings, Settings
 
 MINISTRY_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 AUDITOR = "auditor"
 # Ministry codes found in the database, and when: every request names one, and they are
 # reference data (seeded by migration), so a known code is not looked up again for a minute.
-# An unknown code is always looked up (a ministry added now is accepted at once).
+# An unknown code is always looked up (a ministry added now is accepted at once). The lookup
+# uses the plain pool, not a session: a request whose caller is cached then needs no session,
+# which keeps `GET /persons/{id}` at one statement.
 KNOWN_MINISTRY_TTL_S = 60.0
 _known_ministries: dict[str, float] = {}
 
 
-async def _ministry_exists(session: AsyncSession, code: str) -> bool:
+async def _ministry_exists(database: Database, code: str) -> bool:
     now = time.monotonic()
     if now - _known_ministries.get(code, -KNOWN_MINISTRY_TTL_S) < KNOWN_MINISTRY_TTL_S:
         return True
-    found = await session.scalar(select(Ministry.code).where(Ministry.code == code))
+    async with database.connection() as connection:
+        found = await connection.fetchval("SELECT code FROM registry.ministries WHERE code = $1", code)
     if found:
         _known_ministries[code] = now
     return bool(found)
@@ -57,8 +57,10 @@ def parse_roles(header: str | None) -> frozenset[str]:
     return frozenset(r.strip().lower() for r in (header or "").split(",") if r.strip())
 
 
-async def _caller_from_headers(session: DbSession, settings: Settings, x_ministry_code: str | None,
-                               x_roles: str | None) -> Caller | None:
+async def caller_from_headers(database: Database, settings: ServiceSettings, x_ministry_code: str | None,
+                              x_roles: str | None) -> Caller | None:
+    """The caller the headers name; None without `X-Ministry-Code`. Raises 401 while the
+    headers are not trusted, 403 `ministry.unknown` for a code the registry does not know."""
     if not x_ministry_code:
         return None
     if not settings.trust_ministry_header:
@@ -66,7 +68,7 @@ async def _caller_from_headers(session: DbSession, settings: Settings, x_ministr
         raise Unauthenticated("this deployment does not accept X-Ministry-Code; authenticate through the gateway",
                               loc=["header", "x-ministry-code"])
     code = x_ministry_code.strip().upper()
-    known = MINISTRY_CODE.match(code) and await _ministry_exists(session, code)
+    known = MINISTRY_CODE.match(code) and await _ministry_exists(database, code)
     if not known:
         raise Forbidden("unknown ministry or division", loc=["header", "x-ministry-code"],
                         error_type="ministry.unknown", input=x_ministry_code)
@@ -77,18 +79,18 @@ MinistryHeader = Annotated[str | None, Header(description="Calling ministry, e.g
 RolesHeader = Annotated[str | None, Header(description="Comma-separated roles, e.g. auditor")]
 
 
-async def current_ministry(session: DbSession, settings: Settings, x_ministry_code: MinistryHeader = None,
+async def current_ministry(request: Request, settings: Settings, x_ministry_code: MinistryHeader = None,
                            x_roles: RolesHeader = None) -> Caller:
-    caller = await _caller_from_headers(session, settings, x_ministry_code, x_roles)
+    caller = await caller_from_headers(request.app.state.db, settings, x_ministry_code, x_roles)
     if caller is None:
         raise Unauthenticated("name the calling ministry in the X-Ministry-Code header",
                               loc=["header", "x-ministry-code"])
     return caller
 
 
-async def optional_ministry(session: DbSession, settings: Settings,
+async def optional_ministry(request: Request, settings: Settings,
                             x_ministry_code: MinistryHeader = None, x_roles: RolesHeader = None) -> Caller | None:
-    return await _caller_from_headers(session, settings, x_ministry_code, x_roles)
+    return await caller_from_headers(request.app.state.db, settings, x_ministry_code, x_roles)
 
 
 async def current_auditor(caller: Annotated[Caller, Depends(current_ministry)]) -> Caller:

@@ -13,6 +13,7 @@ from services.registry.imports.router import exports_router
 from services.registry.imports.router import router as imports_router
 from services.registry.imports.runtime import with_import_runner
 from services.registry.ministries.router import router as ministries_router
+from services.registry.persons.reads import PersonReadFastPath
 from services.registry.persons.router import router as persons_router
 from services.registry.programmes.router import router as programmes_router
 from shared.app import ServiceSpec, create_service_app
@@ -31,8 +32,8 @@ SPEC = ServiceSpec(
     outbox=outbox,
     processed_events=processed_events,
     produced_topics=PRODUCED_TOPICS,
+    middleware=[PersonReadFastPath],
 )
-
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:

@@ -23,7 +23,6 @@ import asyncio
 import io
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -37,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.matching.engine.estimate import ModelParams
 from services.matching.engine.pipeline import dedupe
-from services.matching.linking.frames import ATTRIBUTE_COLUMNS, INPUT_COLUMNS
+from services.matching.linking.frames import ATTRIBUTE_COLUMNS, INPUT_COLUMNS, new_uuids
 from services.matching.linking.service import PERSON_LINKED, PERSON_UNLINKED
 from shared.db import Database
 
@@ -117,19 +116,6 @@ def decision_pairs(record_ids: pl.Series, decisions: pl.DataFrame, status: str) 
              .join(index.rename({"record_id": "record_a", "row": "a"}), on="record_a")
              .join(index.rename({"record_id": "record_b", "row": "b"}), on="record_b"))
     return np.stack([pairs["a"].to_numpy(), pairs["b"].to_numpy()], axis=1).astype(np.int64).reshape(-1, 2)
-
-
-def new_uuids(n: int) -> pl.Series:
-    """``n`` random (version 4) UUIDs as text, made in NumPy rather than one Python call each."""
-    raw = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    # one hex string cut into 32-character pieces (a fixed-width view of raw bytes would drop
-    # trailing zero bytes)
-    hexed = pl.DataFrame({"h": np.frombuffer(raw.tobytes().hex().encode(), dtype="S32").astype("U32")})
-    h = pl.col("h").str
-    return hexed.select(pl.concat_str([h.slice(0, 8), h.slice(8, 4), h.slice(12, 4), h.slice(16, 4),
-                                       h.slice(20, 12)], separator="-").alias("person_id"))["person_id"]
 
 
 def assign_person_ids(record_ids: pl.Series, cluster: np.ndarray, current: pl.DataFrame) -> pl.DataFrame:

@@ -16,8 +16,7 @@ import numpy as np
 import polars as pl
 
 from services.matching.engine.estimate import ModelParams
-from services.matching.jobs.rematch import new_uuids
-from services.matching.linking.frames import family_block_keys
+from services.matching.linking.frames import family_block_keys, keys_to_lines, name_counts, new_uuids
 from services.matching.linking.service import RULES
 
 
@@ -28,24 +27,10 @@ async def _copy(raw: asyncpg.Connection, table: str, frame: pl.DataFrame) -> Non
     await raw.copy_to_table(table, schema_name="matching", source=buffer, format="csv", columns=frame.columns)
 
 
-def name_counts(keys: pl.DataFrame) -> pl.DataFrame:
-    """Records per own-name skeleton (a record counts once per distinct skeleton)."""
-    own = keys.with_row_index("row").select("row", "name_bn", "name_en").unpivot(index="row", value_name="skeleton")
-    return (own.drop_nulls("skeleton").filter(pl.col("skeleton") != "").unique(["row", "skeleton"])
-            .group_by("skeleton").agg(records=pl.len().cast(pl.Int64)))
-
-
 async def load_keys(raw: asyncpg.Connection, record_ids: pl.Series, keys: pl.DataFrame) -> dict[str, int]:
     """record_keys, block_keys and name_counts of new records (the tables must not hold them yet)."""
-    as_json = keys.select(pl.struct(pl.all()).struct.json_encode().alias("keys"))["keys"]
-    await raw.execute("CREATE TEMP TABLE bulk_record_keys (record_id uuid, keys jsonb) ON COMMIT DROP")
-    buffer = io.BytesIO()
-    pl.DataFrame({"record_id": record_ids, "keys": as_json}).write_csv(buffer, include_header=False)
-    buffer.seek(0)
-    await raw.copy_to_table("bulk_record_keys", source=buffer, format="csv")
-    # nulls are left out, as link_records stores them (a smaller JSON to ship with every candidate)
-    await raw.execute("INSERT INTO matching.record_keys (record_id, keys) "
-                      "SELECT record_id, jsonb_strip_nulls(keys) FROM bulk_record_keys")
+    await _copy(raw, "record_keys", pl.DataFrame({"record_id": record_ids,
+                                                  "keys": pl.Series(keys_to_lines(keys), dtype=pl.String)}))
     blocks = family_block_keys(keys, RULES)
     await _copy(raw, "block_keys", pl.DataFrame({
         "rule": blocks["family"], "key": blocks["key"], "record_id": record_ids.gather(blocks["row"])}))

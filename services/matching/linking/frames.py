@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,47 +27,65 @@ ATTRIBUTE_COLUMNS = {
 }
 INPUT_COLUMNS = sorted(set(ATTRIBUTE_COLUMNS.values()))
 KEY_SCHEMA = normalize_table(pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in INPUT_COLUMNS})).schema
+if list(KEY_SCHEMA)[:2] != ["name_bn", "name_en"]:
+    # linking's candidate query reads the own names as the first two fields of a stored key line
+    raise RuntimeError("the key table must start with name_bn, name_en")
+
+
+# Per input column, the attributes it is read from, first non-empty wins.
+_SOURCES: dict[str, tuple[str, ...]] = {
+    c: tuple(a for a, column in ATTRIBUTE_COLUMNS.items() if column == c) for c in INPUT_COLUMNS}
+
+
+def _first_text(record: Mapping[str, Any], attributes: tuple[str, ...]) -> str | None:
+    for attribute in attributes:
+        value = record.get(attribute)
+        if value is not None and value != "":
+            return str(value)
+    return None
 
 
 def records_frame(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     """The engine's input table for records given as registry attributes (missing → null)."""
-    columns: dict[str, list[str | None]] = {c: [] for c in INPUT_COLUMNS}
-    for record in records:
-        row: dict[str, str | None] = dict.fromkeys(INPUT_COLUMNS)
-        for attribute, column in ATTRIBUTE_COLUMNS.items():
-            value = record.get(attribute)
-            if value not in (None, "") and row[column] is None:
-                row[column] = str(value)
-        for column in INPUT_COLUMNS:
-            columns[column].append(row[column])
-    return pl.DataFrame({c: pl.Series(v, dtype=pl.String) for c, v in columns.items()})
+    columns: dict[str, pl.Series] = {}
+    for column, attributes in _SOURCES.items():
+        if len(attributes) == 1:
+            attribute = attributes[0]
+            values = [None if (v := r.get(attribute)) is None or v == "" else str(v) for r in records]
+        else:
+            values = [_first_text(r, attributes) for r in records]
+        columns[column] = pl.Series(values, dtype=pl.String)
+    return pl.DataFrame(columns)
 
 
-def keys_to_json(keys: pl.DataFrame) -> list[dict[str, Any]]:
-    return keys.to_dicts()
+def keys_to_lines(keys: pl.DataFrame) -> list[str]:
+    """Each record's comparison keys as one CSV line (``KEY_SCHEMA`` order, null = empty field): what
+    ``record_keys.keys`` stores. Name skeletons hold no line breaks (they are split on white space),
+    so one record is one line."""
+    if keys.height == 0:
+        return []
+    return keys.select(list(KEY_SCHEMA)).write_csv(include_header=False).splitlines()
 
 
-def keys_from_json(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=KEY_SCHEMA, orient="row") if rows else pl.DataFrame(schema=KEY_SCHEMA)
+def keys_from_lines(lines: str | Sequence[str]) -> pl.DataFrame:
+    """The key table of stored CSV lines (``keys_to_lines``), one row per line."""
+    text = lines if isinstance(lines, str) else "\n".join(lines)
+    if not text:
+        return pl.DataFrame(schema=KEY_SCHEMA)
+    return pl.read_csv(io.StringIO(text), has_header=False, schema=KEY_SCHEMA)
 
 
-@dataclass(frozen=True)
-class BlockKeyRows:
-    """Blocking keys of a key table, as parallel arrays (row index, rule index, key)."""
-
-    row: np.ndarray
-    rule: np.ndarray
-    key: list[str]
-
-
-def block_keys(keys: pl.DataFrame, rules: Sequence[BlockingRule] | None = None) -> BlockKeyRows:
-    rules = list(rules or default_rules())
-    frame = keys.with_row_index("row").select(
-        "row", *[rule.key.alias(f"k{i}") for i, rule in enumerate(rules)])
-    long = frame.unpivot(index="row", variable_name="rule", value_name="key").drop_nulls("key")
-    long = long.with_columns(pl.col("rule").str.slice(1).cast(pl.Int16))
-    return BlockKeyRows(row=long["row"].to_numpy().astype(np.int64), rule=long["rule"].to_numpy(),
-                        key=long["key"].to_list())
+def new_uuids(n: int) -> pl.Series:
+    """``n`` random (version 4) UUIDs as text, made in NumPy rather than one Python call each."""
+    raw = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    # one hex string cut into 32-character pieces (a fixed-width view of raw bytes would drop
+    # trailing zero bytes)
+    hexed = pl.DataFrame({"h": np.frombuffer(raw.tobytes().hex().encode(), dtype="S32").astype("U32")})
+    h = pl.col("h").str
+    return hexed.select(pl.concat_str([h.slice(0, 8), h.slice(8, 4), h.slice(12, 4), h.slice(16, 4),
+                                       h.slice(20, 12)], separator="-").alias("person_id"))["person_id"]
 
 
 def family_block_keys(keys: pl.DataFrame, rules: Sequence[BlockingRule] | None = None) -> pl.DataFrame:
@@ -73,10 +93,11 @@ def family_block_keys(keys: pl.DataFrame, rules: Sequence[BlockingRule] | None =
     key space (``family``), as in the batch's ``candidate_pairs``."""
     rules = list(rules or default_rules())
     family_of = rule_families(rules)
-    blocks = block_keys(keys, rules)
-    return pl.DataFrame({"row": blocks.row, "family": family_of[blocks.rule.astype(np.int64)],
-                         "key": pl.Series(blocks.key, dtype=pl.String)},
-                        schema={"row": pl.Int64, "family": pl.Int16, "key": pl.String}).unique(maintain_order=True)
+    frame = keys.with_row_index("row").select(
+        pl.col("row").cast(pl.Int64), *[rule.key.alias(str(i)) for i, rule in enumerate(rules)])
+    long = frame.unpivot(index="row", variable_name="rule", value_name="key").drop_nulls("key")
+    family = pl.col("rule").replace_strict({str(i): int(f) for i, f in enumerate(family_of)}, return_dtype=pl.Int16)
+    return long.select("row", family.alias("family"), pl.col("key").cast(pl.String)).unique(maintain_order=True)
 
 
 def rule_families(rules: Sequence[BlockingRule]) -> np.ndarray:
@@ -94,9 +115,11 @@ def family_caps(rules: Sequence[BlockingRule]) -> np.ndarray:
     return caps
 
 
-def own_name_skeletons(keys: pl.DataFrame) -> list[set[str]]:
-    """Per record, its distinct own-name skeletons (Bangla and Latin)."""
-    return [{s for s in pair if s} for pair in zip(keys["name_bn"].to_list(), keys["name_en"].to_list(), strict=True)]
+def name_counts(keys: pl.DataFrame) -> pl.DataFrame:
+    """Records per own-name skeleton (a record counts once per distinct skeleton): ``skeleton, records``."""
+    own = keys.with_row_index("row").select("row", "name_bn", "name_en").unpivot(index="row", value_name="skeleton")
+    return (own.drop_nulls("skeleton").filter(pl.col("skeleton") != "").unique(["row", "skeleton"])
+            .group_by("skeleton").agg(records=pl.len().cast(pl.Int64)))
 
 
 @dataclass(frozen=True)

@@ -15,23 +15,29 @@ from services.matching.database import Base
 
 class RecordKey(Base):
     """A record's normalised comparison keys (the engine's key table row), kept so that a new
-    record can be compared with it without normalising it again."""
+    record can be compared with it without normalising it again.
+
+    ``keys`` is one CSV line in the key table's column order (``linking.frames.keys_to_lines``):
+    a candidate's keys are shipped as stored and parsed by a CSV reader, much cheaper than JSON
+    for the ~10 candidates read per linked record. A change of the key table's columns needs a
+    migration that rewrites these lines."""
 
     __tablename__ = "record_keys"
 
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    keys: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    keys: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class BlockKey(Base):
-    """One blocking key of one record: records sharing (rule, key) are compared."""
+    """One blocking key of one record: records sharing (rule, key) are compared. ``rule`` is the
+    rule family. No index by record: a changed record's old keys are deleted by their primary key,
+    recomputed from its stored keys (one index to maintain per key instead of two)."""
 
     __tablename__ = "block_keys"
-    __table_args__ = (Index("ix_block_keys_record", "record_id"),)
 
     rule: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    key: Mapped[str] = mapped_column(Text(collation="C"), primary_key=True)
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
 
 

@@ -4,24 +4,38 @@ person of its matches; records of two persons that it links are merged into the 
 
 The comparisons, weights and threshold are the batch engine's (`services.matching.engine`), so a
 record is judged the same way whether it arrives by event or in a batch run.
+
+A batch of records (a consumer batch, or one record) is linked set-based: one statement per step
+for the whole batch (candidates and their keys, name counts, stored keys, links with their events),
+the scoring vectorised over all its pairs, and no Python loop per pair. From ``THREAD_ROWS`` records
+on, the CPU work runs in a worker thread beside the database's work on the same batch
+(normalisation beside the source-record upsert, scoring beside the writes of the batch's keys).
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from functools import cached_property
+from itertools import combinations
+from typing import Any, TypeVar
 
 import numpy as np
+import orjson
 import polars as pl
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.database import outbox
-from services.matching.engine.blocking import candidate_pairs, default_rules
+from services.matching.engine.blocking import default_rules
+from services.matching.engine.cluster import connected_components
 from services.matching.engine.comparisons import build_record_keys, comparison_vectors, default_comparisons
 from services.matching.engine.estimate import ModelParams, match_probability, match_weights, pair_scores
 from services.matching.engine.normalize import normalize_table
@@ -32,13 +46,14 @@ from services.matching.linking.frames import (
     explain,
     family_block_keys,
     family_caps,
-    keys_from_json,
-    own_name_skeletons,
+    keys_from_lines,
+    keys_to_lines,
+    new_uuids,
     records_frame,
 )
 from services.matching.linking.models import Person, PersonLink, StoredModelParams
-from services.matching.review.models import ACCEPTED, ordered
-from services.matching.review.service import decisions_for, queue_uncertain
+from services.matching.review.models import ACCEPTED
+from services.matching.review.service import queue_uncertain
 from shared.events import EventEnvelope
 from shared.outbox import add_events
 
@@ -48,82 +63,218 @@ PERSON_UNLINKED = "matching.person.unlinked"
 REVIEW_LOWER = 0.5
 RULES = default_rules()
 FAMILY_CAPS = family_caps(RULES)
+COMPARISONS = default_comparisons()
 # Above this many rows the planner's estimate of the register size is used instead of count(*)
 # (a few per cent off does not move a term frequency or a prior measurably).
 EXACT_COUNT_BELOW = 50_000
 # Advisory locks: linking takes, in sorted order, one lock per bucket of the blocking keys it
 # reads and writes, so two replicas never link records that could match each other at once.
+# The bucket is PostgreSQL's hashtext of the "family<TAB>key" line: the same in every replica,
+# whatever its library versions.
 LOCK_CLASS = 0x4D4C  # "ML"
+PERSON_LOCK_CLASS = 0x4D50  # "MP": the same scheme for person ids (see _existing_links)
 LOCK_BUCKETS = 1024
+# A batch of this many records touches nearly every bucket anyway: it takes all of them (in order,
+# blocking keys' then persons') before its keys are computed, so that its candidate lookup can start
+# as soon as they are and the persons it links to need no lookup to be locked.
+LOCK_ALL_FROM = 500
+# From this many records a batch's CPU work runs in a worker thread while the database works on
+# the same batch (2 cores: PostgreSQL on one, Python on the other); a record or a few are
+# handled inline, where a thread hand-off would only add latency.
+THREAD_ROWS = 64
+# Below this many characters a result text is split in Python (Polars' per-call overhead dominates).
+SMALL_TEXT = 20_000
 
-# Stored records sharing a (family, key) with a new row; a key whose block would exceed the
-# family's cap is no key at all (as in the batch, which drops such blocks).
-_CANDIDATES_SQL = text("""
+T = TypeVar("T")
+
+# Large parameters travel as one text of lines, split by PostgreSQL (string_to_table), results as
+# CSV text parsed by Polars: encoding and decoding tens of thousands of array elements one Python
+# object at a time cost more than the statements' planning and their round trips together.
+_LINES = "string_to_table(NULLIF(CAST(:{} AS text), ''), E'\\n')"
+_IDS = "CAST(string_to_array(NULLIF(CAST(:{} AS text), ''), ',') AS uuid[])"
+# Every bucket of the blocking keys, then every bucket of the persons (the order all locks are taken in).
+_LOCK_ALL_SQL = text(f"""
+    SELECT count(pg_advisory_xact_lock(cls, b)) FROM (
+        SELECT cls, b FROM unnest(ARRAY[CAST(:keys AS int), CAST(:persons AS int)]) WITH ORDINALITY AS c(cls, n),
+                           generate_series(0, {LOCK_BUCKETS - 1}) AS b
+        ORDER BY n, b) AS s""")
+_LOCK_SQL = text(f"""
+    SELECT count(pg_advisory_xact_lock(:cls, b)) FROM (
+        SELECT DISTINCT hashtext(line) & {LOCK_BUCKETS - 1} AS b FROM {_LINES.format("probes")} AS t(line)
+        ORDER BY b) AS s""")
+# Stored records sharing a (family, key) with the batch (probes: "family<TAB>key" lines), at most
+# the family's cap per key (a larger block is no key at all, as in the batch; the caller drops it).
+# Returns the stored hits as CSV lines "probe,candidate" (probe: 0-based line number; candidate -1:
+# a record of the batch itself), the candidates as CSV lines "candidate,record_id,<stored keys>"
+# and, with_counts, "skeleton,records" of the batch's and the candidates' own names.
+_CANDIDATES_SQL = text(f"""
     WITH q AS (
-        SELECT * FROM unnest(CAST(:rows AS int[]), CAST(:families AS smallint[]), CAST(:keys AS text[]),
-                             CAST(:caps AS int[])) AS q(row, family, key, cap)
-    ), hits AS (
-        SELECT q.row, unnest(b.ids) AS record_id
-        FROM q CROSS JOIN LATERAL (
-            SELECT array_agg(record_id) AS ids FROM (
-                SELECT record_id FROM matching.block_keys b WHERE b.rule = q.family AND b.key = q.key LIMIT q.cap
-            ) AS block
+        SELECT split_part(line, E'\\t', 1)::smallint AS family, split_part(line, E'\\t', 2) AS key,
+               (probe - 1)::int AS probe
+        FROM {_LINES.format("probes")} WITH ORDINALITY AS t(line, probe)
+    ), hits AS MATERIALIZED (
+        SELECT q.probe, b.record_id FROM q CROSS JOIN LATERAL (
+            SELECT record_id FROM matching.block_keys b WHERE b.rule = q.family AND b.key = q.key
+            LIMIT (CAST(:caps AS int[]))[q.family + 1]
         ) AS b
-        WHERE cardinality(b.ids) < q.cap
-    ), pairs AS (
-        SELECT DISTINCT row, record_id FROM hits
-        WHERE record_id <> ALL(CAST(:exclude AS uuid[]))
-    ), found AS (
-        SELECT DISTINCT record_id FROM pairs
-    ), stored AS (
-        -- the two aggregates of one query level see the rows in the same order: no sort needed
-        SELECT coalesce(array_agg(r.record_id), '{}') AS ids, coalesce(json_agg(r.keys), '[]')::text AS keys
-        FROM found JOIN matching.record_keys r USING (record_id)
-    ), pair_arrays AS (
-        SELECT coalesce(array_agg(row), '{}') AS rows, coalesce(array_agg(record_id), '{}') AS ids FROM pairs
+    ), found AS MATERIALIZED (
+        -- one index scan for all the candidates' keys (the ids sorted and walked in one pass): half
+        -- the cost of an index probe per candidate
+        SELECT (row_number() OVER () - 1)::int AS cand, r.record_id, r.keys FROM matching.record_keys r
+        WHERE r.record_id = ANY(ARRAY(
+            SELECT DISTINCT record_id FROM hits
+            WHERE record_id NOT IN (SELECT unnest({_IDS.format("exclude")}))))
+    ), names AS (
+        -- own-name skeletons of the batch and of the candidates (the first two fields of a key line:
+        -- skeletons are letters and spaces, never quoted)
+        SELECT DISTINCT s FROM (
+            SELECT {_LINES.format("names")} AS s
+            UNION ALL SELECT split_part(keys, ',', 1) FROM found
+            UNION ALL SELECT split_part(keys, ',', 2) FROM found) AS a
+        WHERE s <> '' AND CAST(:with_counts AS boolean)
     )
-    SELECT pair_arrays.rows AS pair_rows, pair_arrays.ids AS pair_ids,
-           stored.ids AS stored_ids, stored.keys AS stored_keys
-    FROM stored, pair_arrays
-""")
-_KEYS_SQL = text("SELECT record_id, keys FROM matching.record_keys WHERE record_id = ANY(CAST(:ids AS uuid[]))")
-_NAME_COUNTS_SQL = text("SELECT skeleton, records FROM matching.name_counts "
-                        "WHERE skeleton = ANY(CAST(:skeletons AS text[]))")
+    SELECT h.hits, f.lines, c.counts FROM
+        (SELECT coalesce(string_agg(hits.probe::text || ',' || coalesce(found.cand, -1)::text, E'\\n'), '') AS hits
+         FROM hits LEFT JOIN found USING (record_id)) AS h,
+        (SELECT coalesce(string_agg(cand::text || ',' || record_id::text || ',' || keys, E'\\n'), '') AS lines
+         FROM found) AS f,
+        (SELECT coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '') AS counts
+         FROM names CROSS JOIN LATERAL (  -- an index probe per name (LIMIT: not a scan of the table)
+             SELECT records FROM matching.name_counts n WHERE n.skeleton = names.s LIMIT 1) AS n) AS c""")
+_HIT_SCHEMA = {"probe": pl.Int32, "cand": pl.Int32}
+_CANDIDATE_SCHEMA = {"cand": pl.Int32, "record_id": pl.String, **KEY_SCHEMA}
+# What linking a batch reads besides candidates, in one round trip: the register's size (as
+# register_size), the newest stored parameters and the records they were estimated on, the batch's
+# stored keys ("record_id<TAB>keys" lines), the reviewers' decisions on pairs touching it and, when its
+# persons are locked already, their links.
+_CONTEXT_SQL = text(f"""
+    WITH ids AS (SELECT {_IDS.format("ids")} AS ids)
+    SELECT (SELECT CASE WHEN c.reltuples >= {EXACT_COUNT_BELOW} THEN c.reltuples::bigint
+                        ELSE (SELECT count(*) FROM matching.record_keys) END
+            FROM pg_class c WHERE c.oid = 'matching.record_keys'::regclass) AS register,
+           (SELECT p.params::text FROM matching.model_params p ORDER BY p.id DESC LIMIT 1) AS params,
+           (SELECT p.records FROM matching.model_params p ORDER BY p.id DESC LIMIT 1) AS params_records,
+           (SELECT coalesce(string_agg(r.record_id::text || E'\\t' || r.keys, E'\\n'), '')
+            FROM matching.record_keys r, ids WHERE r.record_id = ANY(ids.ids)) AS old,
+           (SELECT coalesce(string_agg(d.record_a::text || ',' || d.record_b::text || ',' || d.status, E'\\n'), '')
+            FROM matching.review_pairs d, ids
+            WHERE d.status <> 'pending' AND (d.record_a = ANY(ids.ids) OR d.record_b = ANY(ids.ids))) AS decided,
+           (SELECT coalesce(string_agg(l.record_id::text || E'\\t' || l.person_id::text, E'\\n'), '')
+            FROM matching.person_links l, ids
+            WHERE CAST(:with_links AS boolean) AND l.record_id = ANY(ids.ids)) AS links""")
 _REGISTER_ESTIMATE_SQL = text("SELECT reltuples::bigint FROM pg_class WHERE oid = 'matching.record_keys'::regclass")
 _REGISTER_COUNT_SQL = text("SELECT count(*) FROM matching.record_keys")
-_LOCK_SQL = text("SELECT count(pg_advisory_xact_lock(:cls, b)) FROM "
-                 "(SELECT b FROM unnest(CAST(:buckets AS int[])) AS b ORDER BY b) AS s")
-_STORE_SQL = [
-    text("""INSERT INTO matching.name_counts (skeleton, records)
-            SELECT * FROM unnest(CAST(:skeletons AS text[]), CAST(:changes AS int[]))
-            ON CONFLICT (skeleton) DO UPDATE SET records = name_counts.records + excluded.records"""),
-    text("""INSERT INTO matching.record_keys (record_id, keys)
-            SELECT r, jsonb_strip_nulls(CAST(k AS jsonb))
-            FROM unnest(CAST(:ids AS uuid[]), CAST(:keys AS text[])) AS u(r, k)
-            ON CONFLICT (record_id) DO UPDATE SET keys = excluded.keys, updated_at = now()"""),
-    text("DELETE FROM matching.block_keys WHERE record_id = ANY(CAST(:changed AS uuid[]))"),
-    text("""INSERT INTO matching.block_keys (rule, key, record_id)
-            SELECT * FROM unnest(CAST(:families AS smallint[]), CAST(:block_keys AS text[]),
-                                 CAST(:block_ids AS uuid[]))
-            ON CONFLICT DO NOTHING"""),
-]
-_LINKS_SQL = text("""
-    SELECT l.record_id, l.person_id, p.created_at FROM matching.person_links l
-    LEFT JOIN matching.persons p USING (person_id) WHERE l.record_id = ANY(CAST(:ids AS uuid[]))""")
-_LOCK_PERSONS_SQL = text("""SELECT person_id FROM matching.persons WHERE person_id = ANY(CAST(:ids AS uuid[]))
-                            ORDER BY person_id FOR UPDATE""")
-# The persons of the records, row-locked in id order; returns their ids.
-_LOCK_LINKED_PERSONS_SQL = text("""
-    SELECT coalesce(array_agg(person_id), '{}') FROM (
-        SELECT p.person_id FROM matching.persons p
-        WHERE p.person_id IN (SELECT person_id FROM matching.person_links
-                              WHERE record_id = ANY(CAST(:ids AS uuid[])))
-        ORDER BY p.person_id FOR UPDATE) AS locked""")
-_WRITE_LINKS_SQL = text("""
-    INSERT INTO matching.person_links (record_id, person_id, probability)
-    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:persons AS uuid[]), CAST(:probabilities AS float8[]))
-    ON CONFLICT (record_id) DO UPDATE SET person_id = excluded.person_id, probability = excluded.probability,
-        linked_at = now()""")
+_DELETE_BLOCKS_SQL = text("""
+    DELETE FROM matching.block_keys b
+    USING unnest(CAST(:families AS smallint[]), CAST(:keys AS text[]), CAST(:ids AS uuid[])) AS o(rule, key, record_id)
+    WHERE b.rule = o.rule AND b.key = o.key AND b.record_id = o.record_id""")
+# The batch's keys ("record_id<TAB>keys" lines), name count changes and blocking keys
+# ("family<TAB>key<TAB>record_id" lines); a new record's with plain inserts (a conflict check costs
+# as much again), a changed record's with upserts.
+_STORE_KEYS_SQL = text(f"""
+    WITH counted AS (
+        INSERT INTO matching.name_counts (skeleton, records)
+        SELECT * FROM unnest(CAST(:skeletons AS text[]), CAST(:changes AS int[]))
+        ON CONFLICT (skeleton) DO UPDATE SET records = name_counts.records + excluded.records
+    ), stored AS (
+        INSERT INTO matching.record_keys (record_id, keys)
+        SELECT split_part(line, E'\\t', 1)::uuid, split_part(line, E'\\t', 2) FROM {_LINES.format("records")} AS t(line)
+    ), restored AS (
+        INSERT INTO matching.record_keys (record_id, keys)
+        SELECT split_part(line, E'\\t', 1)::uuid, split_part(line, E'\\t', 2)
+        FROM {_LINES.format("changed_records")} AS t(line)
+        ON CONFLICT (record_id) DO UPDATE SET keys = excluded.keys, updated_at = now()
+    ), changed AS (
+        INSERT INTO matching.block_keys (rule, key, record_id)
+        SELECT split_part(line, E'\\t', 1)::smallint, split_part(line, E'\\t', 2), split_part(line, E'\\t', 3)::uuid
+        FROM {_LINES.format("changed_blocks")} AS t(line)
+        ON CONFLICT DO NOTHING
+    )
+    INSERT INTO matching.block_keys (rule, key, record_id)
+    SELECT split_part(line, E'\\t', 1)::smallint, split_part(line, E'\\t', 2), split_part(line, E'\\t', 3)::uuid
+    FROM {_LINES.format("blocks")} AS t(line)""")
+# "record_id<TAB>person_id<TAB>lock bucket of the person" lines
+_LINKS_SQL = text(f"""
+    SELECT coalesce(string_agg(record_id::text || E'\\t' || person_id::text || E'\\t'
+                               || (hashtext(person_id::text) & {LOCK_BUCKETS - 1})::text, E'\\n'), '')
+    FROM matching.person_links WHERE record_id = ANY({_IDS.format("ids")})""")
+_CREATED_SQL = text("SELECT person_id::text, created_at FROM matching.persons "
+                    "WHERE person_id = ANY(CAST(:ids AS uuid[]))")
+# Locks the buckets of the persons of the records (or of the given buckets), in sorted order;
+# returns the buckets.
+_LOCK_PERSONS_SQL = text(f"""
+    SELECT coalesce(array_agg(b), '{{}}') FROM (
+        SELECT b, pg_advisory_xact_lock(:cls, b) FROM (
+            SELECT DISTINCT hashtext(person_id::text) & {LOCK_BUCKETS - 1} AS b FROM matching.person_links
+            WHERE record_id = ANY({_IDS.format("ids")})
+            UNION SELECT unnest(CAST(:buckets AS int[]))
+            ORDER BY b) AS wanted) AS locked""")
+# Linking reads links and then writes them: the re-match job's final write (EXCLUSIVE on persons)
+# must not run in between; this waits for it, or makes it wait.
+_LOCK_PERSONS_TABLE_SQL = text("LOCK TABLE matching.persons IN ROW EXCLUSIVE MODE")
+# An outbox row built in SQL from e(id, topic, person_id, record_id, probability[, extra]): the JSON
+# of shared.events.EventEnvelope; ``extra`` names the column of a payload key of that name, or is a
+# CASE over several.
+_PAYLOAD = "'person_id', e.person_id::text, 'record_id', e.record_id::text, 'probability', e.probability"
+
+
+def _event_row(payload: str = f"json_build_object({_PAYLOAD})") -> str:
+    return f"""e.id, e.topic, e.person_id::text, convert_to(json_build_object(
+        'event_id', e.id, 'type', e.topic, 'schema_version', 1, 'occurred_at', to_json(now()),
+        'producer', 'matching', 'key', e.person_id::text, 'payload', {payload})::text, 'UTF8')"""
+
+
+# Persons absorbed into survivors: their records moved, the persons removed, two events per moved
+# record.
+_MERGE_PAYLOAD = f"""CASE WHEN e.step = 0
+        THEN json_build_object({_PAYLOAD}, 'merged_into', e.other::text)
+        ELSE json_build_object({_PAYLOAD}, 'merged_from', e.other::text) END"""
+_MERGE_SQL = text(f"""
+    WITH m AS (
+        SELECT * FROM unnest(CAST(:absorbed AS uuid[]), CAST(:survivors AS uuid[])) AS m(absorbed, survivor)
+    ), moved AS (
+        UPDATE matching.person_links l SET person_id = m.survivor FROM m WHERE l.person_id = m.absorbed
+        RETURNING l.record_id, m.absorbed, m.survivor
+    ), removed AS (
+        DELETE FROM matching.persons p USING m WHERE p.person_id = m.absorbed
+    )
+    INSERT INTO matching.outbox (event_id, topic, key, body)
+    SELECT {_event_row(_MERGE_PAYLOAD)}
+    FROM (
+        SELECT gen_random_uuid() AS id, CAST(:unlinked AS text) AS topic, absorbed AS person_id, record_id,
+               NULL::float8 AS probability, survivor AS other, 0 AS step
+        FROM moved
+        UNION ALL
+        SELECT gen_random_uuid(), CAST(:linked AS text), survivor, record_id, NULL::float8, absorbed, 1 FROM moved
+    ) AS e
+    ORDER BY e.record_id, e.step""")
+# The batch's new persons and links, and per moved record an unlinked (from its previous person)
+# and a linked event.
+_LINK_SQL = text(f"""
+    WITH l AS MATERIALIZED (
+        SELECT split_part(line, E'\\t', 1)::uuid AS record_id, split_part(line, E'\\t', 2)::uuid AS person_id,
+               NULLIF(split_part(line, E'\\t', 3), '')::uuid AS previous,
+               NULLIF(split_part(line, E'\\t', 4), '')::float8 AS probability,
+               split_part(line, E'\\t', 5)::boolean AS unlink, n
+        FROM {_LINES.format("links")} WITH ORDINALITY AS t(line, n)
+    ), created AS (
+        INSERT INTO matching.persons (person_id) SELECT unnest({_IDS.format("new_persons")})
+    ), written AS (
+        INSERT INTO matching.person_links (record_id, person_id, probability)
+        SELECT record_id, person_id, probability FROM l
+        ON CONFLICT (record_id) DO UPDATE SET person_id = excluded.person_id, probability = excluded.probability,
+            linked_at = now()
+    )
+    INSERT INTO matching.outbox (event_id, topic, key, body)
+    SELECT {_event_row()}
+    FROM (
+        SELECT gen_random_uuid() AS id, CAST(:unlinked AS text) AS topic, previous AS person_id, record_id,
+               NULL::float8 AS probability, n, 0 AS step
+        FROM l WHERE unlink
+        UNION ALL
+        SELECT gen_random_uuid(), CAST(:linked AS text), person_id, record_id, probability, n, 1 FROM l
+    ) AS e
+    ORDER BY e.n, e.step""")
 
 
 @dataclass(frozen=True)
@@ -132,6 +283,85 @@ class ScoredCandidate:
     record_id: uuid.UUID
     probability: float
     explanation: list[FieldExplanation] | None
+
+
+def _tab_lines(frame: pl.DataFrame) -> str:
+    """The rows of ``frame`` as one text: tab-separated fields, one row a line (see ``_LINES``)."""
+    if frame.height == 0:
+        return ""
+    return frame.select(pl.concat_str([pl.col(c).cast(pl.String) for c in frame.columns], separator="\t")
+                        .str.join("\n")).item()
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch's keys and blocking keys, computed before any database work (pure CPU)."""
+
+    ids: list[str]  # record ids, as text
+    keys: pl.DataFrame
+    blocks: pl.DataFrame  # row, family, key: the batch's distinct blocking keys per record
+    probes_text: str  # the batch's distinct "family<TAB>key", one a line: probe i is line i
+    probe_caps: np.ndarray
+    probe_rows: np.ndarray  # records of the batch holding the key
+    probe_start: np.ndarray  # the rows holding probe p: block_rows[probe_start[p]:probe_start[p + 1]]
+    block_rows: np.ndarray
+    names_text: str  # the batch's distinct own-name skeletons, one a line
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def probes(self) -> int:
+        return len(self.probe_caps)
+
+    def subset(self, rows: Sequence[int]) -> PreparedBatch:
+        rows = list(rows)
+        if rows == list(range(self.size)):
+            return self
+        return _assemble([self.ids[r] for r in rows], self.keys[rows])
+
+
+def prepare_batch(records: Sequence[tuple[uuid.UUID | str, Mapping[str, Any]]]) -> PreparedBatch:
+    """Normalised keys and blocking keys of records given as (record id, registry attributes); an id
+    given as text must be in the canonical form (lower case, with hyphens)."""
+    keys = normalize_table(records_frame([attributes for _, attributes in records]))
+    return _assemble([record_id for record_id, _ in records], keys)
+
+
+def _assemble(record_ids: Sequence[uuid.UUID | str], keys: pl.DataFrame) -> PreparedBatch:
+    ids = [str(r) for r in record_ids]
+    blocks = family_block_keys(keys, RULES)
+    # probes in key order: consecutive index probes then often land on pages just read
+    by_key = blocks.sort("family", "key", "row")
+    first = by_key.select(pl.struct("family", "key").is_first_distinct()).to_series()
+    probes = by_key.filter(first).select("family", "key")
+    probe_of_block = first.cast(pl.Int64).cum_sum().to_numpy() - 1
+    probe_rows = np.bincount(probe_of_block, minlength=probes.height).astype(np.int64)
+    names = pl.concat([keys["name_bn"], keys["name_en"]]).drop_nulls().unique()
+    return PreparedBatch(
+        ids=ids, keys=keys,
+        blocks=blocks, probes_text=_tab_lines(probes),
+        probe_caps=FAMILY_CAPS[probes["family"].to_numpy().astype(np.int64)], probe_rows=probe_rows,
+        probe_start=np.concatenate([[0], np.cumsum(probe_rows)]).astype(np.int64),
+        block_rows=by_key["row"].to_numpy().astype(np.int64),
+        names_text="\n".join(names.to_list()))
+
+
+async def run_cpu(threaded: bool, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)``, in a worker thread when ``threaded`` (the event loop stays free for the database)."""
+    return await asyncio.to_thread(fn, *args) if threaded else fn(*args)
+
+
+async def beside(work: Awaitable[Any], cpu: asyncio.Future[T]) -> T:
+    """Run the database ``work`` while ``cpu`` computes; both finish before this returns or raises
+    (a session must not be used by two tasks at once, nor abandoned mid-statement)."""
+    try:
+        await work
+    except BaseException:
+        await asyncio.gather(cpu, return_exceptions=True)
+        raise
+    return await cpu
 
 
 async def register_size(session: AsyncSession) -> int:
@@ -152,270 +382,434 @@ async def current_params(session: AsyncSession, records: int | None = None) -> M
     if records is None:
         records = await register_size(session)
     stored = await session.scalar(select(StoredModelParams).order_by(StoredModelParams.id.desc()).limit(1))
+    return _scaled_params(stored.params if stored else None, stored.records if stored else 0, records)
+
+
+def _scaled_params(stored: Mapping[str, Any] | None, stored_records: int, records: int) -> ModelParams:
     if stored is None:
         return default_params(max(records, 2))
-    params = ModelParams(**stored.params)
-    if stored.records > 1 and records > stored.records:
-        params.prior = params.prior * (stored.records - 1) / (records - 1)
+    params = ModelParams(**stored)
+    if stored_records > 1 and records > stored_records:
+        params.prior = params.prior * (stored_records - 1) / (records - 1)
     return params
 
 
-async def _name_frequencies(session: AsyncSession, keys: pl.DataFrame, records: int) -> np.ndarray | None:
-    """Share of the register carrying each row's own-name skeleton (the batch's term frequency);
-    None below the register size from which the batch uses term frequencies."""
+def name_frequencies(keys: pl.DataFrame, counts: Mapping[str, int], records: int) -> np.ndarray | None:
+    """Share of the register carrying each row's own-name skeleton (the batch's term frequency), from
+    ``counts`` (records per skeleton); None below the register size from which the batch uses term
+    frequencies."""
     if records < MIN_RECORDS_FOR_ESTIMATION:
         return None
-    names = keys.select("name_bn", "name_en")
-    wanted = pl.concat([names["name_bn"], names["name_en"]]).drop_nulls().unique()
-    wanted = wanted.filter(wanted != "").to_list()
-    counts = pl.DataFrame(schema={"skeleton": pl.String, "records": pl.Int64})
-    if wanted:
-        found = (await session.execute(_NAME_COUNTS_SQL, {"skeletons": wanted})).all()
-        if found:
-            counts = pl.DataFrame(found, schema={"skeleton": pl.String, "records": pl.Int64}, orient="row")
-    per_script = [names.select(pl.col(c).alias("skeleton")).join(counts, on="skeleton", how="left",
-                                                                  maintain_order="left")["records"]
-                  .fill_null(0).to_numpy() for c in ("name_bn", "name_en")]
+    per_script = [np.array([counts.get(s, 0) if s else 0 for s in keys[c].to_list()], dtype=np.float64)
+                  for c in ("name_bn", "name_en")]
     frequency = (np.maximum(per_script[0], per_script[1]) / max(records, 1)).astype(np.float32)
     frequency[frequency == 0] = np.nan
     return frequency
 
 
-ScoredPairs = tuple[list[ScoredCandidate], list[tuple[int, int, float]]]
+async def _lock_keys(session: AsyncSession, batch: PreparedBatch) -> None:
+    if batch.probes:
+        await session.execute(_LOCK_SQL, {"cls": LOCK_CLASS, "probes": batch.probes_text})
 
 
-async def _lock_keys(session: AsyncSession, blocks: pl.DataFrame) -> None:
-    if blocks.height == 0:
-        return
-    buckets = (blocks.select((pl.col("family").cast(pl.String) + "|" + pl.col("key")).hash(seed=11)
-                             % LOCK_BUCKETS).to_series().unique().cast(pl.Int32).to_list())
-    await session.execute(_LOCK_SQL, {"cls": LOCK_CLASS, "buckets": sorted(buckets)})
+def _read_csv(text: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    return pl.read_csv(io.StringIO(text), has_header=False, schema=schema) if text else pl.DataFrame(schema=schema)
 
 
-async def score_against_register(session: AsyncSession, keys: pl.DataFrame, *, params: ModelParams,
-                                 exclude: Sequence[uuid.UUID] = (), within_batch: bool = False,
-                                 records: int | None = None, blocks: pl.DataFrame | None = None,
-                                 explain_all: bool = True, min_probability: float = 0.0,
-                                 always: Sequence[uuid.UUID] = ()) -> ScoredPairs:
-    """Score every row of `keys` against the stored records that share a blocking key with it.
+class Candidates:
+    """Stored records sharing a blocking key with a batch (see ``_CANDIDATES_SQL``), parsed on first
+    use (in the scoring thread, not on the event loop)."""
 
-    Returns the scored candidates and, when `within_batch`, the scored pairs among the rows.
-    Explanations are built for every candidate with `explain_all`, else only for pairs in the
-    review band. Candidates scored below `min_probability` are left out unless in `always`.
-    """
-    if blocks is None:
-        blocks = family_block_keys(keys, RULES)
-    if records is None:
-        records = await register_size(session)
-    stored = pl.DataFrame(schema=KEY_SCHEMA)
-    candidate_ids: list[uuid.UUID] = []
-    pair_parts = []
-    if blocks.height:
-        found = (await session.execute(_CANDIDATES_SQL, {
-            "rows": blocks["row"].to_list(), "families": blocks["family"].to_list(), "keys": blocks["key"].to_list(),
-            "caps": FAMILY_CAPS[blocks["family"].to_numpy()].tolist(), "exclude": list(exclude)})).one()
-        candidate_ids = list(found.stored_ids)
-        if candidate_ids:
-            stored = pl.read_json(io.StringIO(found.stored_keys), schema=KEY_SCHEMA)
-            position = {record_id: keys.height + i for i, record_id in enumerate(candidate_ids)}
-            rows = np.asarray(found.pair_rows, dtype=np.int32)
-            right = np.array([position.get(r, -1) for r in found.pair_ids], dtype=np.int32)
-            pair_parts.append(np.stack([rows, right], axis=1)[right >= 0])
-    if within_batch and keys.height > 1:
-        pair_parts.append(candidate_pairs(keys).astype(np.int32))
-    pairs = np.concatenate(pair_parts) if pair_parts else np.zeros((0, 2), dtype=np.int32)
-    if not len(pairs):
-        return [], []
-    combined = pl.concat([keys, stored], how="vertical_relaxed")
-    pair_array = pairs
-    record_keys = build_record_keys(combined)
-    record_keys.name_frequency = await _name_frequencies(session, combined, records)
-    comparisons = default_comparisons()
-    gamma = comparison_vectors(record_keys, pair_array, comparisons)
-    tf = record_keys.name_term_frequency(pair_array[:, 0], pair_array[:, 1]) \
-        if record_keys.name_frequency is not None else None
-    scores = pair_scores(gamma, params, tf)
-    probability = match_probability(scores, params.prior)
-    weights = match_weights(gamma, params)
-    explained = np.ones(len(pairs), dtype=bool) if explain_all else \
-        (probability >= REVIEW_LOWER) & (probability < params.threshold)
-    keep = probability >= min_probability
-    if len(always) and candidate_ids:
-        wanted = np.array([c in set(always) for c in candidate_ids] + [False], dtype=bool)
-        candidate_of = np.where(pair_array[:, 1] >= keys.height, pair_array[:, 1] - keys.height, len(candidate_ids))
-        keep |= wanted[candidate_of]
-    keep |= pair_array[:, 1] < keys.height  # pairs within the batch are all returned
-    scored, inner = [], []
-    for i in np.flatnonzero(keep).tolist():
-        left, right = int(pair_array[i, 0]), int(pair_array[i, 1])
-        if right >= keys.height:
-            scored.append(ScoredCandidate(
-                new_row=left, record_id=candidate_ids[right - keys.height], probability=float(probability[i]),
-                explanation=explain(gamma[i], weights[i], comparisons, params) if explained[i] else None))
+    def __init__(self, hits: str = "", lines: str = "", counts: str = "") -> None:
+        self._raw = (hits, lines, counts)
+
+    @cached_property
+    def _parsed(self) -> tuple[list[str], pl.DataFrame, tuple[np.ndarray, np.ndarray], dict[str, int]]:
+        hits, lines, counts = self._raw
+        frame = _read_csv(lines, _CANDIDATE_SCHEMA)
+        if not frame["cand"].is_sorted():
+            frame = frame.sort("cand")
+        if len(hits) < SMALL_TEXT:  # one record's candidates: Polars' per-call overhead would dominate
+            pairs = np.array([line.split(",") for line in hits.split("\n")] if hits else [], dtype=np.int32)
+            hit_arrays = (pairs[:, 0], pairs[:, 1]) if len(pairs) else (np.zeros(0, np.int32), np.zeros(0, np.int32))
         else:
-            inner.append((left, right, float(probability[i])))
-    return scored, inner
+            parsed = _read_csv(hits, _HIT_SCHEMA)
+            hit_arrays = (parsed["probe"].to_numpy(), parsed["cand"].to_numpy())
+        name_counts = {}
+        if counts:
+            for line in counts.split("\n"):
+                skeleton, _, records = line.rpartition(",")
+                name_counts[skeleton] = int(records)
+        return frame["record_id"].to_list(), frame.drop("cand", "record_id"), hit_arrays, name_counts
+
+    @property
+    def ids(self) -> list[str]:
+        return self._parsed[0]
+
+    @property
+    def keys(self) -> pl.DataFrame:
+        return self._parsed[1]
+
+    @property
+    def hit_probe(self) -> np.ndarray:
+        """Per stored member of a block of the batch's keys, its probe."""
+        return self._parsed[2][0]
+
+    @property
+    def hit_cand(self) -> np.ndarray:
+        """Per stored member of a block of the batch's keys, its candidate number (-1: a record of
+        the batch itself)."""
+        return self._parsed[2][1]
+
+    @property
+    def name_counts(self) -> dict[str, int]:
+        """How many records carry each own name of the batch and of the candidates."""
+        return self._parsed[3]
 
 
-async def _store_keys(session: AsyncSession, record_ids: list[uuid.UUID], keys: pl.DataFrame,
-                      blocks: pl.DataFrame, old_keys: Mapping[uuid.UUID, Mapping[str, Any]]) -> None:
-    """Keys, blocking keys and name counts of the batch's records, set-based (one statement each)."""
-    changes: dict[str, int] = {}
-    if old_keys:
-        for skeletons in own_name_skeletons(keys_from_json(list(old_keys.values()))):
-            for skeleton in skeletons:
-                changes[skeleton] = changes.get(skeleton, 0) - 1
-    for skeletons in own_name_skeletons(keys):
-        for skeleton in skeletons:
-            changes[skeleton] = changes.get(skeleton, 0) + 1
-    changes = {k: v for k, v in changes.items() if v}
-    ids = np.array(record_ids, dtype=object)
-    if changes:
-        await session.execute(_STORE_SQL[0], {"skeletons": list(changes), "changes": list(changes.values())})
-    await session.execute(_STORE_SQL[1], {"ids": record_ids, "keys": keys.write_ndjson().splitlines()})
-    if old_keys:
-        await session.execute(_STORE_SQL[2], {"changed": list(old_keys)})
-    if blocks.height:
-        await session.execute(_STORE_SQL[3], {"families": blocks["family"].to_list(),
-                                              "block_keys": blocks["key"].to_list(),
-                                              "block_ids": ids[blocks["row"].to_numpy()].tolist()})
+async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude: Sequence[str] = (),
+                           with_counts: bool = False) -> Candidates:
+    """Every stored record sharing a blocking key with the batch, its keys and, ``with_counts``, how
+    many records carry each own name of the batch and of the candidates: one statement."""
+    if not batch.probes:
+        return Candidates()
+    found = (await session.execute(_CANDIDATES_SQL, {
+        "probes": batch.probes_text, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude),
+        "names": batch.names_text, "with_counts": with_counts})).one()
+    return Candidates(found.hits, found.lines, found.counts)
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[Any, Any] = {}
+def candidate_pairs_of(batch: PreparedBatch, candidates: Candidates) -> np.ndarray:
+    """Pairs to score, as rows of the batch's keys followed by the candidates' keys: each record
+    with the stored records sharing a key with it, and the batch's records sharing a key with each
+    other. A key whose block (stored records plus the batch's) exceeds its family's cap is no key,
+    as in the batch's ``candidate_pairs``."""
+    n = batch.size
+    hit_probe, hit_cand = candidates.hit_probe, candidates.hit_cand
+    hits_per_probe = np.bincount(hit_probe, minlength=batch.probes)
+    stored = hit_cand >= 0
+    others = np.bincount(hit_probe[stored], minlength=batch.probes)
+    usable = (hits_per_probe < batch.probe_caps) & (others + batch.probe_rows <= batch.probe_caps)
+    keep = stored & usable[hit_probe]
+    # the batch's rows of each probe: block_rows[probe_start[p]:probe_start[p + 1]]
+    starts = batch.probe_start[hit_probe[keep]]
+    sizes = batch.probe_rows[hit_probe[keep]]
+    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    register = np.stack([batch.block_rows[np.repeat(starts, sizes) + offsets],
+                         np.repeat(hit_cand[keep] + n, sizes)], axis=1)
+    # the batch's records sharing a usable key: every pair of each probe's rows, one block size at a time
+    inner = [np.zeros((0, 2), dtype=np.int64)]
+    shared = usable & (batch.probe_rows >= 2)
+    for size in np.unique(batch.probe_rows[shared]).tolist():
+        starts = batch.probe_start[np.flatnonzero(shared & (batch.probe_rows == size))]
+        members = batch.block_rows[starts[:, None] + np.arange(size)]  # one probe's rows a line, ascending
+        first, second = np.array(list(combinations(range(size), 2))).T
+        inner.append(np.stack([members[:, first].ravel(), members[:, second].ravel()], axis=1))
+    pairs = np.concatenate([register, *inner]).astype(np.int64)
+    if not len(pairs):
+        return np.zeros((0, 2), dtype=np.int32)
+    codes = np.unique(pairs[:, 0] * (1 << 32) + pairs[:, 1])
+    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int32)
 
-    def find(self, x: Any) -> Any:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
 
-    def union(self, a: Any, b: Any) -> None:
-        self.parent[self.find(a)] = self.find(b)
+@dataclass(frozen=True)
+class ScoredPairs:
+    pairs: np.ndarray  # (k, 2): left a batch row, right a batch row or batch size + candidate number
+    probability: np.ndarray
+    gamma: np.ndarray
 
 
-async def _existing_links(session: AsyncSession, record_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, Any]]:
-    """Person (and its creation time) of each record, with the persons row-locked (in id order) so
-    that no other transaction merges or removes them before this one commits."""
-    locked = set(await session.scalar(_LOCK_LINKED_PERSONS_SQL, {"ids": record_ids}) or [])
-    rows: dict[uuid.UUID, tuple[Any, Any]] = {}
+def score_pairs(keys: pl.DataFrame, pairs: np.ndarray, params: ModelParams,
+                name_frequency: np.ndarray | None) -> ScoredPairs:
+    """The batch engine's comparison levels, weights and probability for pairs of rows of ``keys``."""
+    if not len(pairs):
+        return ScoredPairs(pairs=pairs, probability=np.zeros(0), gamma=np.zeros((0, len(COMPARISONS)), np.int8))
+    record_keys = build_record_keys(keys)
+    record_keys.name_frequency = name_frequency
+    gamma = comparison_vectors(record_keys, pairs, COMPARISONS)
+    tf = record_keys.name_term_frequency(pairs[:, 0], pairs[:, 1]) if name_frequency is not None else None
+    probability = match_probability(pair_scores(gamma, params, tf), params.prior)
+    return ScoredPairs(pairs=pairs, probability=probability, gamma=gamma)
+
+
+def score_batch(batch: PreparedBatch, candidates: Candidates, params: ModelParams, records: int) -> ScoredPairs:
+    """Every pair of the batch with its candidates and within itself, scored (pure CPU)."""
+    keys = pl.concat([batch.keys, candidates.keys], how="vertical_relaxed")
+    return score_pairs(keys, candidate_pairs_of(batch, candidates), params,
+                       name_frequencies(keys, candidates.name_counts, records))
+
+
+def _explanations(scored: ScoredPairs, rows: np.ndarray, params: ModelParams) -> list[list[FieldExplanation]]:
+    weights = match_weights(scored.gamma[rows], params)
+    return [explain(scored.gamma[i], weights[k], COMPARISONS, params) for k, i in enumerate(rows.tolist())]
+
+
+def _with_record_ids(blocks: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
+    """``family, key, record_id`` of blocking keys given by row."""
+    return blocks.select("family", "key", record_id=pl.Series(
+        np.array(ids, dtype=object)[blocks["row"].to_numpy()] if ids else [], dtype=pl.String))
+
+
+def _own_names(keys: pl.DataFrame) -> Counter[str]:
+    """Records per own-name skeleton (a record counts once per distinct skeleton), as name_counts keeps them."""
+    counts: Counter[str] = Counter()
+    for bangla, latin in zip(keys["name_bn"].to_list(), keys["name_en"].to_list(), strict=True):
+        if bangla:
+            counts[bangla] += 1
+        if latin and latin != bangla:
+            counts[latin] += 1
+    return counts
+
+
+async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Mapping[str, str]) -> None:
+    """Keys, blocking keys and name counts of the batch's records, in one statement (changed
+    records: their old blocking keys deleted first)."""
+    counts = _own_names(batch.keys)
+    new_blocks = _with_record_ids(batch.blocks, batch.ids)
+    changed_blocks = new_blocks.clear()
+    if old_lines:
+        old_keys = keys_from_lines(list(old_lines.values()))
+        counts.subtract(_own_names(old_keys))
+        old_blocks = _with_record_ids(family_block_keys(old_keys, RULES), list(old_lines))
+        gone = old_blocks.join(new_blocks, on=["family", "key", "record_id"], how="anti")
+        if gone.height:
+            await session.execute(_DELETE_BLOCKS_SQL, {"families": gone["family"].to_list(),
+                                                       "keys": gone["key"].to_list(),
+                                                       "ids": gone["record_id"].to_list()})
+        is_changed = pl.col("record_id").is_in(list(old_lines))
+        changed_blocks, new_blocks = new_blocks.filter(is_changed), new_blocks.filter(~is_changed)
+    changes = {skeleton: change for skeleton, change in counts.items() if change}
+    # record_keys rows, "record_id<TAB>stored keys" lines (made here, beside the scoring thread, not
+    # before the candidate lookup)
+    lines = [f"{i}\t{line}" for i, line in zip(batch.ids, keys_to_lines(batch.keys), strict=True)]
+    records, changed_records = "\n".join(lines), ""
+    if old_lines:
+        records = "\n".join(line for line in lines if line[:36] not in old_lines)
+        changed_records = "\n".join(line for line in lines if line[:36] in old_lines)
+    parameters = {"skeletons": list(changes), "changes": list(changes.values()), "records": records,
+                  "changed_records": changed_records, "blocks": _tab_lines(new_blocks),
+                  "changed_blocks": _tab_lines(changed_blocks)}
+    try:
+        async with session.begin_nested():
+            await session.execute(_STORE_KEYS_SQL, parameters)
+    except IntegrityError:
+        # a new record whose keys are stored already: another transaction stored them after this one
+        # read (two transactions linking one new record, possible only outside the consumer, where
+        # the source-record upsert serialises them), or a damaged register; stored the slower way
+        everything = _tab_lines(_with_record_ids(batch.blocks, batch.ids))
+        await session.execute(_STORE_KEYS_SQL, {**parameters, "records": "", "changed_records": "\n".join(lines),
+                                                "blocks": "", "changed_blocks": everything})
+
+
+async def _read_links(session: AsyncSession, ids: str) -> list[tuple[str, str, int]]:
+    """(record, person, lock bucket of the person) of the records linked among ``ids`` (comma-separated)."""
+    found = await session.scalar(_LINKS_SQL, {"ids": ids})
+    return [(record, person, int(bucket)) for record, person, bucket in
+            (line.split("\t") for line in found.split("\n"))] if found else []
+
+
+async def _existing_links(session: AsyncSession, record_ids: list[str], locked: bool = False) -> dict[str, str]:
+    """Person of each record, with the persons locked so that no other transaction merges or
+    removes them before this one commits (``read_context`` has taken the table lock the re-match
+    job waits for).
+
+    The locks are advisory, one per bucket of person ids (sorted, taken in one statement): a row
+    lock per person would write every person row read (~2,000 in a consumer batch). Whoever moves
+    or removes a person's records takes them too (linking, reviewers' decisions); the re-match job
+    locks the persons table instead, which the table lock waits for (or makes wait). ``locked``: every
+    bucket is locked already.
+    """
+    ids = ",".join(record_ids)
+    if locked:
+        return {record: person for record, person, _ in await _read_links(session, ids)}
+    locked_buckets = set(await session.scalar(_LOCK_PERSONS_SQL, {"cls": PERSON_LOCK_CLASS, "ids": ids,
+                                                                  "buckets": []}) or [])
+    links: dict[str, str] = {}
     for _ in range(5):
-        rows = {r.record_id: (r.person_id, r.created_at)
-                for r in (await session.execute(_LINKS_SQL, {"ids": record_ids})).all()}
-        wanted = {person for person, _ in rows.values()}
-        if wanted <= locked:
+        found = await _read_links(session, ids)
+        links = {record: person for record, person, _ in found}
+        wanted = {bucket for _, _, bucket in found}
+        if wanted <= locked_buckets:
             break
         # a person merged away while this transaction waited for its lock: its records now point
         # at the survivor, locked now and read again
-        await session.execute(_LOCK_PERSONS_SQL, {"ids": sorted(wanted - locked)})
-        locked |= wanted
-    return rows
+        await session.scalar(_LOCK_PERSONS_SQL, {"cls": PERSON_LOCK_CLASS, "ids": "",
+                                                 "buckets": sorted(wanted - locked_buckets)})
+        locked_buckets |= wanted
+    return links
+
+
+async def _oldest_first(session: AsyncSession, persons: Sequence[str]) -> list[str]:
+    """The persons, oldest first (ties: by id): the oldest survives a merge."""
+    created = dict((await session.execute(_CREATED_SQL, {"ids": list(persons)})).all())
+    return sorted(persons, key=lambda p: (created.get(p) is None, created.get(p) or datetime.min, p))
+
+
+@dataclass(frozen=True)
+class LinkContext:
+    """What linking a batch reads that does not depend on its keys (read while they are computed)."""
+
+    register: int
+    params: ModelParams
+    old_lines: dict[str, str]  # stored keys of the batch's records that were linked before
+    decided: dict[tuple[str, str], str]  # reviewers' decisions on pairs touching the batch
+    all_locked: bool = False  # every bucket (blocking keys' and persons') is locked already: a large batch
+    links: dict[str, str] | None = None  # the person of each record linked before (read if all_locked)
+
+
+async def read_context(session: AsyncSession, record_ids: Sequence[uuid.UUID | str]) -> LinkContext:
+    """The register's size, the parameters, the records' stored keys and the reviewers' decisions.
+    Takes the persons table lock that ``_existing_links`` relies on first and, for a large batch,
+    every lock bucket (blocking keys' and persons'), after which it reads the records' links too."""
+    await session.execute(_LOCK_PERSONS_TABLE_SQL)
+    all_locked = len(record_ids) >= LOCK_ALL_FROM
+    if all_locked:
+        await session.execute(_LOCK_ALL_SQL, {"keys": LOCK_CLASS, "persons": PERSON_LOCK_CLASS})
+    found = (await session.execute(_CONTEXT_SQL, {"ids": ",".join(map(str, record_ids)),
+                                                  "with_links": all_locked})).one()
+    register = int(found.register or 0)
+    params = _scaled_params(orjson.loads(found.params) if found.params else None, found.params_records or 0,
+                            register)
+    old_lines = dict(line.split("\t", 1) for line in found.old.split("\n")) if found.old else {}
+    decided: dict[tuple[str, str], str] = {}
+    for line in found.decided.split("\n") if found.decided else ():
+        a, b, status = line.split(",")
+        decided[(a, b)] = status
+    links = dict(line.split("\t") for line in found.links.split("\n")) if found.links else {}
+    return LinkContext(register=register, params=params, old_lines=old_lines, decided=decided,
+                       all_locked=all_locked, links=links if all_locked else None)
 
 
 async def link_records(session: AsyncSession, records: Sequence[tuple[uuid.UUID, Mapping[str, Any]]]) -> int:
     """Link a batch of new or changed records in the caller's transaction; returns links written.
 
+    See ``link_prepared``; the records are normalised (in a worker thread for a large batch) while
+    the database reads what linking needs besides their keys. A record given twice is linked once,
+    with its last attributes.
+    """
+    records = list({record_id: (record_id, attributes) for record_id, attributes in records}.values())
+    if not records:
+        return 0
+    preparing = asyncio.ensure_future(run_cpu(len(records) >= THREAD_ROWS, prepare_batch, records))
+    context: list[LinkContext] = []
+
+    async def read() -> None:
+        context.append(await read_context(session, [record_id for record_id, _ in records]))
+
+    batch = await beside(read(), preparing)
+    return await link_prepared(session, batch, context[0])
+
+
+async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: LinkContext | None = None) -> int:
+    """Link a prepared batch of new or changed records in the caller's transaction; returns links written.
+
     A record joins the person of every record it matches (probability at or above the model's
-    threshold), so persons it bridges are merged into the oldest of them: the same connected
-    components the batch run forms, kept with stable person ids.
+    threshold), records of the batch that match each other are joined too, and persons it bridges
+    are merged into the oldest of them: the same connected components the batch run forms, kept
+    with stable person ids. A reviewer's decision on a pair overrules the model.
 
     Safe with several replicas linking at once: the transaction first takes advisory locks on the
     buckets of its records' blocking keys (sorted, so two transactions never wait on each other in
     a cycle), so records that could match each other are never linked by two transactions at the
-    same time; the persons it reads are row-locked before it links to or merges them.
+    same time; the persons it links to or merges are locked before their links are read.
     """
-    if not records:
+    n = batch.size
+    if n == 0:
         return 0
-    record_ids = [record_id for record_id, _ in records]
-    keys = normalize_table(records_frame([attributes for _, attributes in records]))
-    blocks = family_block_keys(keys, RULES)
-    await _lock_keys(session, blocks)
-    register = await register_size(session)
-    params = await current_params(session, register)
-    old_keys = dict((await session.execute(_KEYS_SQL, {"ids": record_ids})).all())
-    decided = await decisions_for(session, record_ids)
-    scored, inner = await score_against_register(
-        session, keys, params=params, exclude=record_ids, within_batch=True, records=register, blocks=blocks,
-        explain_all=False, min_probability=REVIEW_LOWER, always=[r for pair in decided for r in pair])
-    await _store_keys(session, record_ids, keys, blocks, old_keys)
+    if context is None:
+        context = await read_context(session, batch.ids)
+    params, decided = context.params, context.decided
+    threaded = n >= THREAD_ROWS
+    if not context.all_locked:
+        await _lock_keys(session, batch)
+    # a changed record's stored keys are stale: it is compared through the batch's fresh keys
+    candidates = await fetch_candidates(session, batch, exclude=list(context.old_lines),
+                                        with_counts=context.register >= MIN_RECORDS_FOR_ESTIMATION)
+    scoring = asyncio.ensure_future(run_cpu(threaded, score_batch, batch, candidates, params, context.register))
+    scored = await beside(_store_keys(session, batch, context.old_lines), scoring)
 
-    relevant = [c for c in scored if c.probability >= REVIEW_LOWER
-                or ordered(record_ids[c.new_row], c.record_id) in decided]
-    existing_rows = await _existing_links(session, record_ids + [c.record_id for c in relevant])
-    existing = {record_id: person for record_id, (person, _) in existing_rows.items()}
-    person_created = {person: created for person, created in existing_rows.values()}
-    components = _UnionFind()
-    best: dict[int, float] = {}
-    uncertain: list[dict[str, Any]] = []
-    for row in range(len(record_ids)):
-        components.find(("row", row))
-        if record_ids[row] in existing:
-            components.union(("row", row), ("person", existing[record_ids[row]]))
-
-    def linked(a: uuid.UUID, b: uuid.UUID, probability: float, explanation: list[FieldExplanation] | None) -> bool:
-        """The model's verdict on a pair, overruled by a reviewer's decision on it."""
-        decision = decided.get(ordered(a, b))
-        if decision is not None:
-            return decision == ACCEPTED
-        if REVIEW_LOWER <= probability < params.threshold:
-            first, second = ordered(a, b)
-            uncertain.append({"record_a": first, "record_b": second, "probability": probability,
-                              "explanation": [vars(e) for e in explanation or []]})
-        return probability >= params.threshold
-
-    for candidate in relevant:
-        if candidate.record_id in existing and linked(record_ids[candidate.new_row], candidate.record_id,
-                                                      candidate.probability, candidate.explanation):
-            components.union(("row", candidate.new_row), ("person", existing[candidate.record_id]))
-            best[candidate.new_row] = max(best.get(candidate.new_row, 0.0), candidate.probability)
-    for left, right, probability in inner:
-        if probability < REVIEW_LOWER and ordered(record_ids[left], record_ids[right]) not in decided:
-            continue
-        if linked(record_ids[left], record_ids[right], probability, []):
-            components.union(("row", left), ("row", right))
-            best[left] = max(best.get(left, 0.0), probability)
-            best[right] = max(best.get(right, 0.0), probability)
-    await queue_uncertain(session, uncertain)
-
-    groups: dict[Any, list[Any]] = {}
-    for node in list(components.parent):
-        groups.setdefault(components.find(node), []).append(node)
-
-    events: list[EventEnvelope] = []
-    links: list[tuple[uuid.UUID, uuid.UUID, float | None]] = []
-    new_persons: list[uuid.UUID] = []
-    for members in groups.values():
-        rows = sorted(n[1] for n in members if n[0] == "row")
-        persons = sorted((n[1] for n in members if n[0] == "person"), key=lambda p: (person_created.get(p), str(p)))
-        if not rows:
-            continue
-        if persons:
-            survivor, merged = persons[0], persons[1:]
-        else:
-            survivor, merged = uuid.uuid4(), []
-            new_persons.append(survivor)
-        for absorbed in merged:
-            events += await _merge_person(session, survivor=survivor, absorbed=absorbed)
-        for row in rows:
-            record_id = record_ids[row]
-            previous = existing.get(record_id)
-            if previous == survivor:
+    pairs, probability = scored.pairs, scored.probability
+    all_ids = batch.ids + candidates.ids
+    linked = probability >= params.threshold
+    decided_pair = np.zeros(len(pairs), dtype=bool)
+    if decided and len(pairs):
+        involved = {r for pair in decided for r in pair}
+        position = {record_id: i for i, record_id in enumerate(all_ids) if i < n or record_id in involved}
+        for (a, b), status in decided.items():
+            i, j = position.get(a), position.get(b)
+            if i is None or j is None:
                 continue
-            links.append((record_id, survivor, best.get(row)))
-            if previous is not None and previous not in merged:
-                events.append(_event(PERSON_UNLINKED, previous, record_id, None))
-            events.append(_event(PERSON_LINKED, survivor, record_id, best.get(row)))
-    if new_persons:
-        await session.execute(text("INSERT INTO matching.persons (person_id) SELECT unnest(CAST(:ids AS uuid[]))"),
-                              {"ids": new_persons})
-    if links:
-        ids, persons_of, probabilities = zip(*links, strict=True)
-        await session.execute(_WRITE_LINKS_SQL, {"ids": list(ids), "persons": list(persons_of),
-                                                 "probabilities": list(probabilities)})
-    await add_events(session, outbox, events)
-    return len(links)
+            hit = (pairs[:, 0] == min(i, j)) & (pairs[:, 1] == max(i, j))
+            decided_pair |= hit
+            linked[hit] = status == ACCEPTED
+    band = np.flatnonzero((probability >= REVIEW_LOWER) & (probability < params.threshold) & ~decided_pair)
+    if len(band):
+        uncertain = []
+        for k, explanation in zip(band.tolist(), _explanations(scored, band, params), strict=True):
+            first, second = sorted((all_ids[pairs[k, 0]], all_ids[pairs[k, 1]]))
+            uncertain.append({"record_a": first, "record_b": second, "probability": float(probability[k]),
+                              "explanation": [vars(e) for e in explanation]})
+        await queue_uncertain(session, uncertain)
+
+    links = pairs[linked]
+    link_probability = probability[linked]
+    wanted = sorted({all_ids[c] for c in links[links[:, 1] >= n, 1].tolist()})
+    if context.links is not None:  # the batch's own links were read with the context, under the locks
+        existing = {**context.links, **await _existing_links(session, wanted, locked=True)} if wanted \
+            else dict(context.links)
+    else:
+        existing = await _existing_links(session, batch.ids + wanted, locked=context.all_locked)
+    person_node: dict[str, int] = {}
+    edges: list[tuple[int, int]] = []
+    for row, record_id in enumerate(batch.ids):
+        if record_id in existing:
+            edges.append((row, n + person_node.setdefault(existing[record_id], len(person_node))))
+    counted = np.ones(len(links), dtype=bool)  # links to a stored record without a person are no links
+    for k, (left, right) in enumerate(links.tolist()):
+        if right >= n:
+            person = existing.get(all_ids[right])
+            if person is None:
+                counted[k] = False
+                continue
+            edges.append((left, n + person_node.setdefault(person, len(person_node))))
+        else:
+            edges.append((left, right))
+    # per record, the probability of its strongest link
+    best = np.full(n, -1.0)
+    np.maximum.at(best, links[counted, 0], link_probability[counted])
+    inner = links[:, 1] < n
+    np.maximum.at(best, links[inner, 1], link_probability[inner])
+    labels = connected_components(n + len(person_node), np.array(edges, dtype=np.int64).reshape(-1, 2)).tolist()
+
+    # a component holding several persons merges them into the oldest
+    persons_of: dict[int, list[str]] = {}
+    for person, node in person_node.items():
+        persons_of.setdefault(labels[n + node], []).append(person)
+    several = [p for members in persons_of.values() if len(members) > 1 for p in members]
+    order = {p: i for i, p in enumerate(await _oldest_first(session, several))} if several else {}
+    survivor_of = {label: min(members, key=lambda p: order.get(p, 0)) for label, members in persons_of.items()}
+    absorbed = [(p, survivor_of[labels[n + i]]) for p, i in person_node.items() if survivor_of[labels[n + i]] != p]
+    fresh = sorted(set(labels[:n]) - survivor_of.keys())
+    new_persons = new_uuids(len(fresh)).to_list() if len(fresh) >= THREAD_ROWS else [str(uuid.uuid4()) for _ in fresh]
+    survivor_of.update(zip(fresh, new_persons, strict=True))
+    merged = {p for p, _ in absorbed}
+
+    written = []
+    for row, (record_id, strongest) in enumerate(zip(batch.ids, best.tolist(), strict=True)):
+        survivor = survivor_of[labels[row]]
+        before = existing.get(record_id)
+        if before == survivor:
+            continue
+        strength = repr(strongest) if strongest >= 0 else ""
+        unlink = "t" if before is not None and before not in merged else "f"
+        written.append(f"{record_id}\t{survivor}\t{before or ''}\t{strength}\t{unlink}")
+    if absorbed:
+        await session.execute(_MERGE_SQL, {"absorbed": [a for a, _ in absorbed], "survivors": [s for _, s in absorbed],
+                                           "unlinked": PERSON_UNLINKED, "linked": PERSON_LINKED})
+    if written:
+        await session.execute(_LINK_SQL, {"links": "\n".join(written), "new_persons": ",".join(new_persons),
+                                          "unlinked": PERSON_UNLINKED, "linked": PERSON_LINKED})
+    return len(written)
 
 
 async def _write_links(session: AsyncSession, links: list[dict[str, Any]]) -> None:
@@ -441,15 +835,15 @@ async def _merge_person(session: AsyncSession, *, survivor: uuid.UUID, absorbed:
 async def apply_review_decision(session: AsyncSession, *, record_a: uuid.UUID, record_b: uuid.UUID,
                                 accepted: bool) -> None:
     """Make the links agree with a reviewer: accepted joins the two persons (into the older one);
-    rejected moves the second record to a person of its own if they are one person now."""
-    links = dict((await session.execute(select(PersonLink.record_id, PersonLink.person_id).where(
-        PersonLink.record_id.in_([record_a, record_b])))).all())
-    person_a, person_b = links.get(record_a), links.get(record_b)
+    rejected moves the second record to a person of its own if they are one person now. The two
+    records' persons are locked as linking locks them, so a consumer batch never links to a person
+    this merges away."""
+    await session.execute(_LOCK_PERSONS_TABLE_SQL)
+    existing = await _existing_links(session, [str(record_a), str(record_b)])
+    person_a, person_b = (uuid.UUID(existing[str(r)]) if str(r) in existing else None for r in (record_a, record_b))
     events: list[EventEnvelope] = []
     if accepted and person_a and person_b and person_a != person_b:
-        created = dict((await session.execute(select(Person.person_id, Person.created_at).where(
-            Person.person_id.in_([person_a, person_b])))).all())
-        survivor, absorbed = sorted((person_a, person_b), key=lambda p: (created.get(p), str(p)))
+        survivor, absorbed = map(uuid.UUID, await _oldest_first(session, [str(person_a), str(person_b)]))
         events = await _merge_person(session, survivor=survivor, absorbed=absorbed)
     elif not accepted and person_a is not None and person_a == person_b:
         alone = uuid.uuid4()
@@ -470,9 +864,12 @@ def _event(event_type: str, person_id: uuid.UUID, record_id: uuid.UUID, probabil
 async def match_record(session: AsyncSession, *, attributes: Mapping[str, Any],
                        limit: int = 10) -> tuple[list[ScoredCandidate], ModelParams]:
     """Real-time: score one record against the register without storing anything."""
-    keys = normalize_table(records_frame([attributes]))
-    params = await current_params(session)
-    scored, _ = await score_against_register(session, keys, params=params)
-    scored.sort(key=lambda c: -c.probability)
-    return scored[:limit], params
-
+    batch = prepare_batch([(uuid.UUID(int=0), attributes)])
+    register = await register_size(session)
+    params = await current_params(session, register)
+    candidates = await fetch_candidates(session, batch, with_counts=register >= MIN_RECORDS_FOR_ESTIMATION)
+    scored = score_batch(batch, candidates, params, register)
+    order = np.argsort(-scored.probability, kind="stable")[:limit]
+    return [ScoredCandidate(new_row=0, record_id=uuid.UUID(candidates.ids[scored.pairs[k, 1] - 1]),
+                            probability=float(scored.probability[k]), explanation=explanation)
+            for k, explanation in zip(order.tolist(), _explanations(scored, order, params), strict=True)], params

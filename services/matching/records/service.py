@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import uuid
 from collections.abc import Sequence
 
@@ -10,7 +12,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.linking.models import PersonLink
-from services.matching.linking.service import link_records
+from services.matching.linking.service import (
+    THREAD_ROWS,
+    LinkContext,
+    beside,
+    link_prepared,
+    prepare_batch,
+    read_context,
+    run_cpu,
+)
 from services.matching.records.models import SourceRecord
 from services.matching.records.schemas import SourceRecordPage, SourceRecordRead
 from shared.errors import NotFound
@@ -31,9 +41,15 @@ _UPSERT_SQL = text("""
         events_applied = source_records.events_applied + excluded.events_applied,
         last_event_id = excluded.last_event_id, updated_at = now()
     WHERE source_records.source_version < excluded.source_version
-    RETURNING record_id
+    RETURNING record_id::text
 """)
 IDENTITY_FIELDS = ("id", "ministry_code", "programme_code", "version", "created_at", "updated_at")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def _canonical(record_id: str) -> str:
+    """A record id as PostgreSQL writes it (the registry sends that form; anything else is parsed)."""
+    return record_id if _CANONICAL_UUID.match(record_id) else str(uuid.UUID(record_id))
 
 
 async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
@@ -42,10 +58,10 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
     An older version arriving late never overwrites a newer one; two versions of one record in a
     batch count as two applied events.
     """
-    newest: dict[uuid.UUID, dict] = {}
+    newest: dict[str, dict] = {}
     for event in events:
         payload = event.payload
-        record_id = uuid.UUID(payload["id"])
+        record_id = _canonical(str(payload["id"]))
         row = {
             "record_id": record_id,
             "ministry_code": payload["ministry_code"],
@@ -69,8 +85,23 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
         programmes=[r["programme_code"] for r in rows], versions=[r["source_version"] for r in rows],
         attributes=[orjson.dumps(r["attributes"]).decode() for r in rows],
         applied=[r["events_applied"] for r in rows], events=[r["last_event_id"] for r in rows])
-    changed = set((await session.execute(statement)).scalars())
-    await link_records(session, [(rid, newest[rid]["attributes"]) for rid in newest if rid in changed])
+    # the records are normalised (in a worker thread for a large batch) while the database upserts
+    # them and reads what linking needs besides their keys
+    preparing = asyncio.ensure_future(run_cpu(len(rows) >= THREAD_ROWS, prepare_batch,
+                                              [(r["record_id"], r["attributes"]) for r in rows]))
+    changed: list[str] = []
+    context: list[LinkContext] = []
+
+    async def upsert_and_read() -> None:
+        changed.extend((await session.execute(statement)).scalars())
+        if changed:
+            context.append(await read_context(session, changed))
+
+    batch = await beside(upsert_and_read(), preparing)
+    if changed:
+        newer = set(changed)
+        await link_prepared(session, batch.subset([i for i, r in enumerate(rows) if r["record_id"] in newer]),
+                            context[0])
 
 
 async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRecordRead:

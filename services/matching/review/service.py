@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import func, or_, select
+import orjson
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,12 @@ from services.matching.review.schemas import ReviewDecision, ReviewPage, ReviewP
 from shared.errors import Conflict, Invalid, NotFound
 
 PairDecisions = dict[tuple[uuid.UUID, uuid.UUID], str]
+_QUEUE_SQL = text("""
+    INSERT INTO matching.review_pairs (record_a, record_b, probability, explanation, status)
+    SELECT a, b, p, CAST(e AS jsonb), 'pending'
+    FROM unnest(CAST(:a AS uuid[]), CAST(:b AS uuid[]), CAST(:probabilities AS float8[]),
+                CAST(:explanations AS text[])) AS u(a, b, p, e)
+    ON CONFLICT ON CONSTRAINT uq_review_pairs_pair DO NOTHING""")
 
 
 async def decisions_for(session: AsyncSession, record_ids: Iterable[uuid.UUID]) -> PairDecisions:
@@ -28,9 +35,13 @@ async def decisions_for(session: AsyncSession, record_ids: Iterable[uuid.UUID]) 
 
 
 async def queue_uncertain(session: AsyncSession, pairs: list[dict]) -> None:
-    """Add pairs of the uncertain band (already decided or queued pairs are left as they are)."""
+    """Add pairs of the uncertain band (already decided or queued pairs are left as they are): one
+    statement for all of them. Each pair: ``record_a`` < ``record_b``, ``probability``, ``explanation``."""
     if pairs:
-        await session.execute(pg_insert(ReviewPair).on_conflict_do_nothing(constraint="uq_review_pairs_pair"), pairs)
+        await session.execute(_QUEUE_SQL, {
+            "a": [str(p["record_a"]) for p in pairs], "b": [str(p["record_b"]) for p in pairs],
+            "probabilities": [p["probability"] for p in pairs],
+            "explanations": [orjson.dumps(p["explanation"]).decode() for p in pairs]})
 
 
 async def list_pending(session: AsyncSession, *, after: int | None, limit: int,

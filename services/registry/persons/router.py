@@ -1,11 +1,11 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.registry.access import CurrentMinistry
 from services.registry.pagination import Cursor, Limit, decode_cursor
-from services.registry.persons import service
+from services.registry.persons import reads, service
 from services.registry.persons.schemas import (
     CoordinatedView,
     Deactivation,
@@ -58,8 +58,10 @@ async def search_persons(
 
 
 @router.get("/{person_id}", response_model=PersonRead, summary="A person's personal data (own programmes only)")
-async def read_person(person_id: uuid.UUID, session: DbSession, caller: CurrentMinistry) -> PersonRead:
-    return await service.get_person(session, caller=caller, person_id=person_id)
+async def read_person(person_id: uuid.UUID, request: Request, caller: CurrentMinistry) -> Response:
+    # The body is PersonRead already serialised (persons/reads.py): one statement, no ORM.
+    return Response(await reads.read_person_json(request.app.state.db, caller=caller, person_id=person_id),
+                    media_type="application/json")
 
 
 @router.get("/{person_id}/enrolments", response_model=CoordinatedView,

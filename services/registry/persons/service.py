@@ -1,5 +1,6 @@
 """Use cases for persons. Each change commits together with its audit entry and its events;
-each read of personal data commits its audit entry before the data is returned."""
+each read of personal data commits its audit entry before the data is returned. Reading one
+person by id, the hot path, is one statement of its own: `persons/reads.py`."""
 
 from __future__ import annotations
 
@@ -71,8 +72,18 @@ async def _load(session: AsyncSession, person_id: uuid.UUID, *, for_update: bool
         query = query.with_for_update(of=Person).execution_options(populate_existing=True)
     person = (await session.scalars(query)).unique().one_or_none()
     if person is None:
-        raise NotFound("no person with this id", loc=["path", "person_id"], input=str(person_id))
+        raise person_not_found(person_id)
     return person
+
+
+def person_not_found(person_id: uuid.UUID) -> NotFound:
+    return NotFound("no person with this id", loc=["path", "person_id"], input=str(person_id))
+
+
+def personal_data_refused(caller: Caller, person_id: uuid.UUID) -> Forbidden:
+    return Forbidden(f"{caller.ministry_code} does not enrol this person in any of its programmes; "
+                     "only the coordinated view (GET /persons/{id}/enrolments) is open to it",
+                     loc=["path", "person_id"], error_type="personal_data.not_yours", input=str(person_id))
 
 
 async def _require_access(session: AsyncSession, *, caller: Caller, person_id: uuid.UUID, action: str) -> None:
@@ -82,9 +93,7 @@ async def _require_access(session: AsyncSession, *, caller: Caller, person_id: u
     await session.rollback()
     await audit.record(session, caller=caller, action=action, entity_type=ENTITY, entity_ids=[person_id])
     await session.commit()
-    raise Forbidden(f"{caller.ministry_code} does not enrol this person in any of its programmes; "
-                    "only the coordinated view (GET /persons/{id}/enrolments) is open to it",
-                    loc=["path", "person_id"], error_type="personal_data.not_yours", input=str(person_id))
+    raise personal_data_refused(caller, person_id)
 
 
 # -- writing the personal fields ----------------------------------------------------------------
@@ -181,14 +190,6 @@ async def create_person(session: AsyncSession, *, caller: Caller, data: PersonCr
     await session.flush()
     await audit.record(session, caller=caller, action=audit.CREATE, entity_type=ENTITY, entity_ids=[person.id])
     await add_events(session, outbox, await person_events(session, person, with_records=False))
-    await session.commit()
-    return person_read(person)
-
-
-async def get_person(session: AsyncSession, *, caller: Caller, person_id: uuid.UUID) -> PersonRead:
-    person = await _load(session, person_id)
-    await _require_access(session, caller=caller, person_id=person_id, action=audit.READ_DENIED)
-    await audit.record(session, caller=caller, action=audit.READ, entity_type=ENTITY, entity_ids=[person_id])
     await session.commit()
     return person_read(person)
 

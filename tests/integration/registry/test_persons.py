@@ -5,8 +5,19 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from tests.integration.registry.factories import create_household, create_person, enrol, headers, submit_record
+from services.registry.persons.models import Person
+from services.registry.persons.records import person_read
+from tests.integration.registry.factories import (
+    audit_entries,
+    create_household,
+    create_person,
+    enrol,
+    headers,
+    submit_record,
+)
 
 
 async def test_a_person_is_stored_normalised_with_the_raw_identifiers(registry: httpx.AsyncClient) -> None:
@@ -75,6 +86,37 @@ async def test_deactivate_keeps_the_person_as_inactive(registry: httpx.AsyncClie
     assert response.json()["status"] == "inactive" and response.json()["deactivated_at"]
     again = (await registry.get(f"/persons/{person['id']}", headers=headers("MOSW"))).json()
     assert again["status"] == "inactive" and again["version"] == 2
+
+
+async def test_reading_by_id_answers_byte_for_byte_what_the_orm_path_answers(
+        registry: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    # GET /persons/{id} builds its body in SQL (persons/reads.py); every other route answers
+    # PersonRead from the ORM. The two must not drift apart, down to the bytes.
+    household = await create_household(registry, "MOSW")
+    persons = [
+        await create_person(registry, "MOSW", brn="1956 2694 1234 56789", household_id=household["id"],
+                            relationship_to_head="head", address={"union_code": 1927, "ward": 4, "line": "চরপাড়া"}),
+        await create_person(registry, "MOSW", date_of_birth="1948", nid=..., phone=..., name_en=...),
+        await create_person(registry, "MOSW", date_of_birth=..., gender=..., address={"district_code": 27}),
+    ]
+    deactivated = await registry.post(f"/persons/{persons[0]['id']}/deactivate", json={"reason": "deceased"},
+                                      headers=headers("MOSW"))
+    read_back = await registry.get(f"/persons/{persons[0]['id']}", headers=headers("MOSW"))
+    assert read_back.status_code == 200 and read_back.content == deactivated.content
+    async with engine.begin() as connection:
+        # an identifier kept raw (an import's unreadable value) and timestamps on a whole second
+        await connection.execute(text("UPDATE registry.identifiers SET normalized = NULL, comparable = NULL "
+                                      "WHERE person_id = :id AND kind = 'phone'"), {"id": persons[2]["id"]})
+        await connection.execute(text("UPDATE registry.persons SET created_at = date_trunc('second', created_at), "
+                                      "updated_at = date_trunc('second', updated_at) WHERE id = :id"),
+                                 {"id": persons[2]["id"]})
+    for person in persons:
+        response = await registry.get(f"/persons/{person['id']}", headers=headers("MOSW"))
+        assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+        async with AsyncSession(engine) as session:
+            stored = await session.get(Person, uuid.UUID(person["id"]))
+            assert stored is not None
+            assert response.content == person_read(stored).model_dump_json().encode()
 
 
 async def test_missing_person_is_404(registry: httpx.AsyncClient) -> None:
@@ -160,3 +202,28 @@ async def test_search_by_name_in_bangla_or_latin_ignores_honorifics(registry: ht
     assert latin[person["id"]]["matched_on"] == "name_en"
     assert person["id"] in await found("Jobeda Khatoon")  # a spelling variant, by trigram similarity
     assert person["id"] not in await found("Abdul Karim")
+
+
+async def test_every_form_of_a_read_by_id_answers_alike_and_is_audited(registry: httpx.AsyncClient) -> None:
+    # The canonical form is answered by persons/reads.py's fast path; the others by the route.
+    person = await create_person(registry, "MOSW")
+    canonical = await registry.get(f"/persons/{person['id']}", headers=headers("MOSW"))
+    for other_form in (person["id"].upper(), person["id"].replace("-", "")):
+        response = await registry.get(f"/persons/{other_form}", headers=headers("MOSW"))
+        assert response.status_code == 200 and response.content == canonical.content
+    invalid = await registry.get("/persons/not-a-person-id", headers=headers("MOSW"))
+    assert invalid.status_code == 422 and invalid.json()["detail"][0]["loc"] == ["path", "person_id"]
+
+    audited = await registry.get(f"/persons/{person['id']}",
+                                 headers={**headers("MOSW", "operator", "Auditor"), "X-Request-ID": "read-by-id-1"})
+    refused = await registry.get(f"/persons/{person['id']}",
+                                 headers={**headers("MOFOOD"), "X-Request-ID": "read-by-id-2"})
+    assert audited.status_code == 200 and refused.status_code == 403
+    entries = await audit_entries(registry, entity_type="person", entity_id=person["id"])
+    assert [e["action"] for e in entries] == ["create", "read", "read", "read", "read", "read.denied"]
+    assert entries[-2]["actor_roles"] == ["auditor", "operator"] and entries[-2]["request_id"] == "read-by-id-1"
+    assert (entries[-1]["actor_ministry"], entries[-1]["request_id"]) == ("MOFOOD", "read-by-id-2")
+    assert entries[-1]["detail"] is None and entries[-2]["detail"] is None
+
+    metrics = (await registry.get("/metrics")).text
+    assert 'route="/persons/{person_id}",service="registry",status="403"' in metrics

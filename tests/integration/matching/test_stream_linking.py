@@ -1,0 +1,130 @@
+"""The set-based stream path against the real PostgreSQL: consumer batches large enough for the
+worker thread and the all-bucket locks, records changing keys between batches, the events built in
+SQL, and a register whose block keys outlived their record keys."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from services.matching.database import outbox
+from services.matching.linking.frames import family_block_keys, keys_from_lines
+from services.matching.linking.models import PersonLink
+from services.matching.linking.service import LOCK_ALL_FROM, RULES, THREAD_ROWS, link_records
+from services.matching.records.service import apply_beneficiary_upserts
+from shared.db import Database
+from shared.events import EventEnvelope
+from tests.integration.matching.test_incremental_linking import _person_of, database, person_record
+
+pytestmark = pytest.mark.integration
+__all__ = ["database"]
+
+
+def _event(record_id: uuid.UUID, attributes: dict[str, Any], version: int = 1) -> EventEnvelope:
+    payload = {"id": str(record_id), "ministry_code": "MOSW", "programme_code": "OAA", "version": version,
+               **{k: v for k, v in attributes.items() if v is not None}}
+    return EventEnvelope(type="registry.beneficiary.upserted", producer="registry", key=str(record_id),
+                         payload=payload)
+
+
+def _distinct_people(n: int, seed: int = 1) -> list[dict[str, Any]]:
+    """n different people: random names (no shared skeleton to speak of), own NID, phone, birth date
+    and upazila."""
+    rng = random.Random(seed)
+
+    def name() -> str:
+        return "".join(rng.choice("bdfgjklmnprstvz") + rng.choice("aeiou") for _ in range(4)).title()
+
+    people = []
+    for _ in range(n):
+        district = rng.randint(1, 64)
+        born = f"{rng.randint(1940, 2010)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        people.append(person_record(
+            name_bn=None, name_en=f"{name()} {name()}", father_bn=None, father_en=f"{name()} {name()}",
+            mother_bn=None, date_of_birth=born, division_code=str(1 + district // 10), district_code=str(district),
+            upazila_code=str(district * 100 + rng.randint(1, 30)), union_code=None))
+    return people
+
+
+async def _apply(database: Database, events: list[EventEnvelope]) -> None:
+    async with database.sessionmaker() as session, session.begin():
+        await apply_beneficiary_upserts(session, events)
+
+
+async def _stored_keys(database: Database, record_id: uuid.UUID) -> tuple[str | None, set[tuple[int, str]]]:
+    async with database.sessionmaker() as session:
+        line = await session.scalar(text("SELECT keys FROM matching.record_keys WHERE record_id = :r"),
+                                    {"r": record_id})
+        blocks = {(r.rule, r.key) for r in (await session.execute(
+            text("SELECT rule, key FROM matching.block_keys WHERE record_id = :r"), {"r": record_id})).all()}
+    return line, blocks
+
+
+async def test_a_large_batch_links_within_itself_and_a_changed_record_moves_its_keys(database: Database) -> None:
+    assert LOCK_ALL_FROM > THREAD_ROWS
+    people = _distinct_people(LOCK_ALL_FROM)
+    ids = [uuid.uuid4() for _ in people]
+    # the last person twice in one batch, under two record ids (two programmes): linked together
+    twin = uuid.uuid4()
+    await _apply(database, [_event(i, p) for i, p in zip(ids, people, strict=True)] + [_event(twin, people[-1])])
+    persons = {i: await _person_of(database, i) for i in [*ids[:5], ids[-1], twin]}
+    assert None not in persons.values()
+    assert persons[twin] == persons[ids[-1]]
+    assert len({persons[i] for i in ids[:5]}) == 5
+
+    # the first record changes its name, NID and phone (a correction by the ministry), in a batch
+    # with new records: its old blocking keys go, the new ones are stored
+    changed = {**people[0], "name_en": "Zuhaira Qurbani", "nid": "19701234567890123", "phone": "01999000111"}
+    before_line, before_blocks = await _stored_keys(database, ids[0])
+    fresh = _distinct_people(THREAD_ROWS, seed=2)
+    fresh_ids = [uuid.uuid4() for _ in fresh]
+    await _apply(database, [_event(ids[0], changed, version=2)]
+                 + [_event(i, p) for i, p in zip(fresh_ids, fresh, strict=True)])
+    after_line, after_blocks = await _stored_keys(database, ids[0])
+    assert after_line != before_line
+    expected = family_block_keys(keys_from_lines([after_line]), RULES)
+    assert after_blocks == set(zip(expected["family"].to_list(), expected["key"].to_list(), strict=True))
+    assert before_blocks - after_blocks  # the old NID, phone and name keys are gone
+    assert await _person_of(database, ids[0]) == persons[ids[0]]  # a changed record keeps its person
+    assert None not in [await _person_of(database, i) for i in fresh_ids]
+
+
+async def test_events_staged_in_sql_are_envelopes(database: Database) -> None:
+    base = person_record(name_bn="শাহানা পারভীন", gender="F", date_of_birth="1977-05-06")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    async with database.sessionmaker() as session, session.begin():
+        await link_records(session, [(first, base), (second, {**base, "name_bn": None, "name_en": "Shahana Parvin"})])
+    person = await _person_of(database, first)
+    assert person is not None and await _person_of(database, second) == person
+    async with database.sessionmaker() as session:
+        rows = (await session.execute(select(outbox.c.event_id, outbox.c.topic, outbox.c.key, outbox.c.body).where(
+            text("convert_from(body, 'UTF8')::jsonb -> 'payload' ->> 'record_id' IN (:a, :b)")).params(
+                a=str(first), b=str(second)).order_by(outbox.c.id))).all()
+    events = [EventEnvelope.from_bytes(r.body) for r in rows]
+    assert [e.type for e in events] == ["matching.person.linked"] * 2
+    for row, event in zip(rows, events, strict=True):
+        assert event.event_id == row.event_id and event.topic == row.topic and event.key == row.key == str(person)
+        assert event.producer == "matching" and event.payload["person_id"] == str(person)
+    assert {e.payload["record_id"] for e in events} == {str(first), str(second)}
+    assert all(0.9 <= e.payload["probability"] <= 1 for e in events)
+
+
+async def test_block_keys_without_their_record_keys_are_taken_over(database: Database) -> None:
+    """A new record whose blocking keys are in the table already (a damaged register, or another
+    transaction that stored them first): the plain insert fails, the statement is repeated with
+    conflicts skipped, and the record is linked."""
+    record = person_record(name_bn="রোকসানা ইয়াসমিন", gender="F", date_of_birth="1983-08-19")
+    record_id = uuid.uuid4()
+    async with database.sessionmaker() as session, session.begin():
+        await session.execute(text("INSERT INTO matching.block_keys (rule, key, record_id) VALUES (0, :k, :r)"),
+                              {"k": record["nid"][-13:], "r": record_id})
+    async with database.sessionmaker() as session, session.begin():
+        assert await link_records(session, [(record_id, record)]) == 1
+    line, blocks = await _stored_keys(database, record_id)
+    assert line is not None and (0, record["nid"][-13:]) in blocks and len(blocks) > 1
+    async with database.sessionmaker() as session:
+        assert await session.scalar(select(PersonLink.person_id).where(PersonLink.record_id == record_id))

@@ -1,0 +1,97 @@
+"""Pure parts of the stream path: stored key lines, the input table, and which pairs a batch scores
+(blocking caps counted over the stored records and the batch together, as the batch engine does)."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+import polars as pl
+
+from services.matching.engine.blocking import candidate_pairs
+from services.matching.engine.normalize import normalize_table
+from services.matching.linking.frames import KEY_SCHEMA, keys_from_lines, keys_to_lines, records_frame
+from services.matching.linking.service import (
+    FAMILY_CAPS,
+    Candidates,
+    PreparedBatch,
+    candidate_pairs_of,
+    prepare_batch,
+)
+from tests.unit.matching.conftest import make_table
+
+
+def _people() -> list[dict]:
+    return [
+        {"name_bn": "মোঃ আব্দুর রহিম", "father_en": "Karim Uddin", "dob": "1956-03-12", "nid": "1956123456789",
+         "phone": "01711000001", "district_code": 26, "upazila_code": 2616},
+        {"name_en": "Md. Abdur Rahim", "dob": "1956-03-12", "nid": "19561956123456789", "district_code": 26,
+         "upazila_code": 2616},
+        {"name_en": "Rahima Aktar", "gender": "F", "birth_year": 1990, "phone": "+8801711000001"},
+        {},
+    ]
+
+
+def test_stored_key_lines_give_back_the_same_keys() -> None:
+    keys = normalize_table(make_table(_people()))
+    assert keys_from_lines(keys_to_lines(keys)).equals(keys)
+    odd = pl.DataFrame({c: [None] for c in KEY_SCHEMA}, schema=KEY_SCHEMA).with_columns(
+        name_bn=pl.lit('a,"b'), name_en=pl.lit(""), ward=pl.lit(3, dtype=KEY_SCHEMA["ward"]))
+    assert keys_from_lines(keys_to_lines(odd)).equals(odd)  # quoted fields, "" kept apart from null
+    assert keys_from_lines([]).height == 0 and keys_to_lines(odd.clear()) == []
+
+
+def test_records_frame_takes_the_first_non_empty_attribute_as_text() -> None:
+    frame = records_frame([{"date_of_birth": "1970-01-02", "dob": "1999-09-09", "district_code": 26, "nid": ""},
+                           {"dob": "1980-05-06", "name_bn": None}])
+    assert frame["dob"].to_list() == ["1970-01-02", "1980-05-06"]
+    assert frame["district_code"].to_list() == ["26", None]
+    assert frame["nid"].to_list() == [None, None] and frame["name_bn"].to_list() == [None, None]
+
+
+def _batch(rows: list[dict]) -> PreparedBatch:
+    return prepare_batch([(uuid.uuid4(), r) for r in rows])
+
+
+def test_within_a_batch_the_pairs_are_the_batch_engines() -> None:
+    rows = [{k: (str(v) if v is not None else None) for k, v in p.items()} for p in _people()]
+    rows = [{("date_of_birth" if k == "dob" else k): v for k, v in r.items()} for r in rows]
+    batch = _batch(rows)
+    pairs = candidate_pairs_of(batch, Candidates())
+    expected = candidate_pairs(normalize_table(make_table(_people())))
+    assert sorted(map(tuple, pairs.tolist())) == sorted(map(tuple, expected.tolist()))
+
+
+def _probe(batch: PreparedBatch, family: int, key: str) -> int:
+    lines = batch.probes_text.split("\n")
+    return lines.index(f"{family}\t{key}")
+
+
+def test_a_block_over_its_cap_is_no_key() -> None:
+    phone_family = 4  # nid13, nid13_tail, nid10, brn, phone: the phone family caps its blocks at 30
+    assert FAMILY_CAPS[phone_family] == 30
+    rows = [{"phone": "01711000001", "name_en": n} for n in ("Abul Kalam", "Babul Mia")]
+    batch = _batch(rows)
+    phone = _probe(batch, phone_family, "1711000001")
+
+    def pairs_with(stored: int, excluded: int = 0) -> set[tuple[int, int]]:
+        hits = [f"{phone},{c}" for c in range(stored)] + [f"{phone},-1"] * excluded
+        lines = "\n".join(f"{c},{uuid.uuid4()}," + ",".join([""] * len(KEY_SCHEMA)) for c in range(stored))
+        return set(map(tuple, candidate_pairs_of(batch, Candidates("\n".join(hits), lines)).tolist()))
+
+    # 28 stored records and the batch's 2 hold the phone: a block of 30, every pair scored
+    assert len(pairs_with(28)) == 2 * 28 + 1
+    # one more and the block (31) is over the cap: neither stored nor batch pairs through it
+    assert pairs_with(29) == set()
+    # a record of the batch that is stored already (changed) counts once, as a member of the batch
+    assert len(pairs_with(28, excluded=1)) == 2 * 28 + 1
+    # the query stops at the cap: a full answer means a larger block
+    assert pairs_with(30) == set()
+
+
+def test_pairs_come_out_once_whatever_the_number_of_shared_keys() -> None:
+    batch = _batch([{"nid": "1956123456789", "phone": "01711000001", "name_en": "Abul Kalam",
+                     "date_of_birth": "1956-03-12", "district_code": "26", "upazila_code": "2616"}] * 3)
+    pairs = candidate_pairs_of(batch, Candidates())
+    assert sorted(map(tuple, pairs.tolist())) == [(0, 1), (0, 2), (1, 2)]
+    assert pairs.dtype == np.int32
