@@ -89,7 +89,7 @@ def expand_rows(rows: Iterable[Any]) -> Iterator[tuple[str, str, bytes]]:
     """(topic, key, body) of the events of outbox rows (`topic`, `key`, `body` and, in a table
     with batches, `events`), batch rows unpacked: what the relay publishes, in order."""
     for row in rows:
-        if getattr(row, "events", 1) > 1 or row.topic == BATCH_TOPIC:
+        if row.topic == BATCH_TOPIC:
             for topic, key, body in unpack_events(bytes(row.body)):
                 yield topic, key.decode(), body
         else:
@@ -226,7 +226,7 @@ class OutboxRelay:
         futures = []
         try:
             for row in rows:
-                if self._events_of(row) > 1:
+                if row.topic == BATCH_TOPIC:  # a batch may hold a single event
                     for topic, key, body in unpack_events(row.body):
                         futures.append((row.id, producer.send(topic, key=key, value=body,
                                                               headers=[("event_type", topic.encode())])))

@@ -101,7 +101,7 @@ async def test_batch_rows_are_published_one_message_per_event_in_order(infra: St
     await scratch.create()
     try:
         before = [scratch.event("single-before")]
-        batched = [scratch.event(f"batched-{n}") for n in range(2_500)]
+        batched = [scratch.event(f"batched-{n}") for n in range(2_501)]
         after = [scratch.event("single-after")]
 
         def batch_row(events: list[EventEnvelope]) -> dict[str, object]:
@@ -111,15 +111,17 @@ async def test_batch_rows_are_published_one_message_per_event_in_order(infra: St
 
         async with scratch.database.sessionmaker() as session:
             await add_events(session, scratch.outbox, before)
-            await session.execute(scratch.outbox.insert(), [batch_row(batched[:1_500]), batch_row(batched[1_500:])])
+            # the last batch holds a single event: a batch row all the same
+            await session.execute(scratch.outbox.insert(), [batch_row(batched[:1_500]), batch_row(batched[1_500:2_500]),
+                                                            batch_row(batched[2_500:])])
             await add_events(session, scratch.outbox, after)
             await session.commit()
         relay = OutboxRelay(settings=scratch.settings.model_copy(update={"outbox_batch_size": 2_000}),
                             database=scratch.database, outbox=scratch.outbox, topics=[scratch.topic])
-        # pages of about 2,000 events that never split a batch row: 1 + 1,500, then 1,000 + 1
-        assert [await relay.relay_once() for _ in range(3)] == [1_501, 1_001, 0]
-        assert relay.published_total == 2_502
-        records = await asyncio.to_thread(_read_topic, infra.kafka_bootstrap, scratch.topic, 2_502)
+        # pages of about 2,000 events that never split a batch row: 1 + 1,500, then 1,000 + 1 + 1
+        assert [await relay.relay_once() for _ in range(3)] == [1_501, 1_002, 0]
+        assert relay.published_total == 2_503
+        records = await asyncio.to_thread(_read_topic, infra.kafka_bootstrap, scratch.topic, 2_503)
         received = [EventEnvelope.from_bytes(r.value) for r in records]
         assert sorted(e.event_id for e in received) == sorted(e.event_id for e in before + batched + after)
         assert all(r.key.decode() == e.key for r, e in zip(records, received, strict=True))
