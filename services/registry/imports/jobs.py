@@ -335,12 +335,8 @@ class ImportRunner:
                 else:
                     await connection.execute(sql.RESOLVE)
                     counts = {row[0]: row[1] for row in await connection.fetch(sql.COUNT_ACTIONS)}
-                    statements = [(sql.INSERT_ADDRESSES, False), (sql.UPDATE_ADDRESSES, False),
-                                  (sql.INSERT_PERSONS, True), (sql.UPDATE_PERSONS, True),
-                                  (sql.DELETE_IDENTIFIERS, False), (sql.INSERT_IDENTIFIERS, False),
-                                  (sql.INSERT_ENROLMENTS, True), (sql.UPDATE_ENROLMENTS, False)]
+                    statements = sql.RESOLVED
                 if counts.get("new") or counts.get("changed"):
-                    # (statement, whether it takes the chunk's timestamp), parents first
                     for statement, stamped in statements:
                         await connection.execute(statement, *((prepared.now,) if stamped else ()))
                 if counts.get("new"):

@@ -106,7 +106,7 @@ FROM {source} r WHERE {new}
 INSERT_ADDRESSES, INSERT_PERSONS, INSERT_IDENTIFIERS, INSERT_ENROLMENTS = _inserts(
     "import_rows", new="r.action = 'new'", written="r.action <> 'same'",
     with_address="r.action <> 'same' AND r.address_action = 'insert'", record_hash="r.record_hash")
-# (statement, whether it takes the chunk's timestamp), parents first
+# the same for a chunk whose records are all new, from the stage
 ALL_NEW = list(zip(_inserts("import_stage", new="true", written="true", with_address="r.address_id IS NOT NULL",
                             record_hash=_record_hash("r")), (False, True, False, True), strict=True))
 
@@ -129,6 +129,11 @@ UPDATE_ENROLMENTS = """
 UPDATE registry.enrolments e SET record_hash = r.record_hash
 FROM import_rows r WHERE r.action = 'changed' AND e.id = r.enrolment_id
 """
+
+# (statement, whether it takes the chunk's timestamp), parents first: a resolved chunk's writes
+RESOLVED = [(INSERT_ADDRESSES, False), (UPDATE_ADDRESSES, False), (INSERT_PERSONS, True), (UPDATE_PERSONS, True),
+            (DELETE_IDENTIFIERS, False), (INSERT_IDENTIFIERS, False), (INSERT_ENROLMENTS, True),
+            (UPDATE_ENROLMENTS, False)]
 
 _NAMES = ("name_bn", "name_en", "father_name_bn", "father_name_en", "mother_name_bn", "mother_name_en",
           "spouse_name_bn", "spouse_name_en")
