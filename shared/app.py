@@ -42,6 +42,8 @@ class ServiceSpec:
     processed_events: Table
     produced_topics: Sequence[str] = ()
     subscriptions: Sequence[Subscription] = ()
+    # published ahead of the rest while a bulk writer holds the relay back (see OutboxRelay)
+    priority_topics: Sequence[str] = ()
     settings_class: type[ServiceSettings] = ServiceSettings
     tags: list[dict[str, str]] = field(default_factory=list)
     # ASGI middleware of the service, innermost: inside request ids and metrics, outside routing.
@@ -95,7 +97,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         app.state.db = database
         stop = asyncio.Event()
         relay = OutboxRelay(settings=service_settings, database=database, outbox=spec.outbox,
-                            topics=[*spec.produced_topics, *topics_of(spec.subscriptions)])
+                            topics=[*spec.produced_topics, *topics_of(spec.subscriptions)],
+                            priority_topics=spec.priority_topics)
         consumers = [EventConsumer(settings=service_settings, database=database,
                                    processed=spec.processed_events, subscription=s)
                      for s in spec.subscriptions]

@@ -120,15 +120,23 @@ class OutboxRelay:
     One relay per service publishes at a time (a transaction-scoped advisory lock), so events
     about one entity reach their partition in the order they were written even with several
     replicas running.
+
+    A bulk writer may hold that lock shared (`pg_advisory_lock_shared(lock_key)`) to keep the
+    cores for itself: its events wait in the outbox until it lets go. Meanwhile the events of
+    `priority_topics` (a bulk job's progress, say) are published ahead of the others: their keys
+    appear in no other topic, so no key's events change order. Both paths take `lane_key` too,
+    so two relays never publish the priority topics at once.
     """
 
     def __init__(self, *, settings: ServiceSettings, database: Database, outbox: Table,
-                 topics: Iterable[str]) -> None:
+                 topics: Iterable[str], priority_topics: Iterable[str] = ()) -> None:
         self.settings = settings
         self.database = database
         self.outbox = outbox
         self.topics = sorted(set(topics))
+        self.priority_topics = sorted(set(priority_topics))
         self.lock_key = zlib.crc32(f"outbox:{outbox.schema}".encode())
+        self.lane_key = zlib.crc32(f"outbox-priority:{outbox.schema}".encode())
         self._producer: KafkaProducer | None = None
         self._topics_checked = False
         self._broker_down_since: float | None = None
@@ -161,9 +169,13 @@ class OutboxRelay:
         """Publish one page of pending events; returns how many the broker acknowledged."""
         async with self.database.engine.begin() as connection:
             locked = await connection.scalar(select(func.pg_try_advisory_xact_lock(self.lock_key)))
-            if not locked:
+            priority_only = not locked
+            if priority_only and not self.priority_topics:
                 return 0
-            rows = await self._pending_page(connection)
+            if self.priority_topics and not await connection.scalar(
+                    select(func.pg_try_advisory_xact_lock(self.lane_key))):
+                return 0
+            rows = await self._pending_page(connection, priority_only=priority_only)
             if not rows:
                 OUTBOX_PENDING.labels(self.settings.service_name).set(0)
                 return 0
@@ -200,11 +212,15 @@ class OutboxRelay:
     def _events_of(row: Any) -> int:
         return getattr(row, "events", 1)
 
-    async def _pending_page(self, connection: AsyncConnection) -> Sequence[Any]:
+    async def _pending_page(self, connection: AsyncConnection, *, priority_only: bool = False) -> Sequence[Any]:
         """The next pending rows in order, about `outbox_batch_size` events in all (at least one
-        row, however big its batch)."""
+        row, however big its batch); with `priority_only`, those of the priority topics."""
         table, limit = self.outbox, self.settings.outbox_batch_size
         columns = [table.c.id, table.c.topic, table.c.key, table.c.body]
+        if priority_only:
+            return (await connection.execute(select(*columns).where(
+                table.c.sent_at.is_(None), table.c.topic.in_(self.priority_topics))
+                .order_by(table.c.id).limit(limit))).all()
         if not self._batched:
             return (await connection.execute(select(*columns).where(table.c.sent_at.is_(None))
                                              .order_by(table.c.id).limit(limit))).all()

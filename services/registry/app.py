@@ -6,7 +6,7 @@ from services.registry.audit.router import router as audit_router
 from services.registry.beneficiaries.router import router as beneficiaries_router
 from services.registry.database import outbox, processed_events
 from services.registry.enrolments.router import router as enrolments_router
-from services.registry.events import PRODUCED_TOPICS
+from services.registry.events import IMPORT_FINISHED, IMPORT_PROGRESSED, PRODUCED_TOPICS
 from services.registry.geography.router import router as geography_router
 from services.registry.households.router import router as households_router
 from services.registry.imports.router import exports_router
@@ -32,6 +32,7 @@ SPEC = ServiceSpec(
     outbox=outbox,
     processed_events=processed_events,
     produced_topics=PRODUCED_TOPICS,
+    priority_topics=(IMPORT_PROGRESSED, IMPORT_FINISHED),
     middleware=[PersonReadFastPath],
 )
 

@@ -136,6 +136,45 @@ async def test_batch_rows_are_published_one_message_per_event_in_order(infra: St
         await scratch.database.dispose()
 
 
+async def test_while_a_bulk_writer_holds_the_relay_back_only_priority_topics_are_published(
+        scratch: ScratchService, infra: Stack) -> None:
+    progress_topic = scratch.topic.replace(".happened", ".progressed")
+    records = [scratch.event(f"record-{n}") for n in range(5)]
+    progress = [EventEnvelope(type=progress_topic, producer=scratch.schema, key="job-1", payload={"done": n})
+                for n in range(3)]
+    async with scratch.database.sessionmaker() as session:
+        await add_events(session, scratch.outbox, [records[0], progress[0], *records[1:3], progress[1],
+                                                   *records[3:], progress[2]])
+        await session.commit()
+    relay = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
+                        topics=[scratch.topic, progress_topic], priority_topics=[progress_topic])
+    async with scratch.database.engine.connect() as writer:  # a bulk import, say
+        await writer.execute(text("SELECT pg_advisory_lock_shared(:key)"), {"key": relay.lock_key})
+        assert await relay.relay_once() == 3
+        assert await relay.relay_once() == 0  # the records wait for the writer
+        pending = await scratch.count(scratch.outbox, scratch.outbox.c.sent_at.is_(None))
+        assert pending == len(records)
+        await writer.execute(text("SELECT pg_advisory_unlock_shared(:key)"), {"key": relay.lock_key})
+    assert await relay.relay_once() == len(records)
+    published = await asyncio.to_thread(_read_topic, infra.kafka_bootstrap, progress_topic, 3)
+    assert [EventEnvelope.from_bytes(r.value).payload["done"] for r in published] == [0, 1, 2]
+    assert len(await asyncio.to_thread(_read_topic, infra.kafka_bootstrap, scratch.topic, 5)) == 5
+    # a relay without priority topics publishes nothing at all while held back
+    plain = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
+                        topics=[scratch.topic])
+    async with scratch.database.sessionmaker() as session:
+        await add_events(session, scratch.outbox, [scratch.event("later")])
+        await session.commit()
+    async with scratch.database.engine.connect() as writer:
+        await writer.execute(text("SELECT pg_advisory_lock_shared(:key)"), {"key": plain.lock_key})
+        assert await plain.relay_once() == 0
+        # (a session lock outlives the pooled connection's return: let go as the import's close does)
+        await writer.execute(text("SELECT pg_advisory_unlock_shared(:key)"), {"key": plain.lock_key})
+    assert await plain.relay_once() == 1
+    relay._close_producer()
+    plain._close_producer()
+
+
 async def test_the_relay_keeps_events_while_the_broker_is_unreachable(scratch: ScratchService, infra: Stack) -> None:
     async with scratch.database.sessionmaker() as session:
         await add_events(session, scratch.outbox, [scratch.event("waits")])

@@ -132,6 +132,7 @@ class ImportRunner:
         self.wake = asyncio.Event()
         self.current: uuid.UUID | None = None
         self._last_commit = time.perf_counter()
+        self._check_parents_per_chunk = False
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -227,6 +228,12 @@ class ImportRunner:
             for connection in connections:
                 await connection.execute(sql.CREATE_TEMP_TABLES)
                 await connection.execute(sql.SESSION_SETTINGS)
+            self._check_parents_per_chunk = await can_skip_row_triggers(connections[0])
+            # The relay's own lock, held shared while the job writes (released with the connection):
+            # the import keeps the cores, its records' events wait in the outbox and are published
+            # once it ends; the job's progress events go ahead (the relay's priority topics).
+            # Publishing beside it would cost more CPU than the import itself (three events a row).
+            await connections[0].execute("SELECT pg_advisory_lock_shared($1)", RELAY_LOCK)
             queue: asyncio.Queue[Prepared | BaseException | None] = asyncio.Queue(maxsize=1)
             producer = asyncio.create_task(self._produce(job, context, queue))
             # Up to WRITERS chunks are written at once, each on its own connection; they commit in
@@ -322,10 +329,6 @@ class ImportRunner:
         rows_done = start + prepared.rows
         counts: dict[str, int] = {}
         async with connection.transaction():
-            # The relay's own lock, shared by the chunks: it publishes between chunks, not while one
-            # is written (it would take a core the import needs; the events wait in the outbox
-            # meanwhile). Only tried: a relay in the middle of a batch is never waited for.
-            await connection.execute("SELECT pg_try_advisory_xact_lock_shared($1)", RELAY_LOCK)
             if prepared.stage.height:
                 await connection.copy_to_table("import_stage", source=_csv(prepared.stage), columns=STAGE_COLUMNS,
                                                format="csv")
@@ -337,8 +340,10 @@ class ImportRunner:
                     counts = {row[0]: row[1] for row in await connection.fetch(sql.COUNT_ACTIONS)}
                     statements = sql.RESOLVED
                 if counts.get("new") or counts.get("changed"):
-                    for statement, stamped in statements:
-                        await connection.execute(statement, *((prepared.now,) if stamped else ()))
+                    await write_rows(connection, statements, now=prepared.now,
+                                     check_parents=(sql.CHECK_PARENTS_ALL_NEW if statements is sql.ALL_NEW
+                                                    else sql.CHECK_PARENTS_RESOLVED)
+                                     if self._check_parents_per_chunk else None)
                 if counts.get("new"):
                     if counts["new"] == prepared.stage.height:
                         batches = await all_new_events
@@ -413,6 +418,43 @@ class ImportRunner:
             owners = (await session.execute(select(Programme.code, Programme.ministry_code)
                                             .where(Programme.code.in_(list(fresh))))).all()
         context.programmes.update(dict(owners))
+
+
+class BrokenReferences(RuntimeError):
+    """A chunk's rows name a parent that is not there (a bug, not bad input: rows are checked
+    before they are written). The chunk is rolled back and the job fails."""
+
+
+async def can_skip_row_triggers(connection: asyncpg.Connection) -> bool:
+    """Whether this database role may set `session_replication_role` (a superuser, or on
+    PostgreSQL 15+ a role granted `SET ON PARAMETER session_replication_role`). Without it the
+    chunks are written with the foreign-key triggers firing, as any other write: slower, the same
+    result."""
+    try:
+        async with connection.transaction():
+            await connection.execute("SET LOCAL session_replication_role = replica")
+    except asyncpg.InsufficientPrivilegeError:
+        logger.warning("import: this role cannot set session_replication_role; foreign keys are checked per row")
+        return False
+    return True
+
+
+async def write_rows(connection: asyncpg.Connection, statements: list[tuple[str, bool]], *, now: datetime,
+                     check_parents: str | None) -> None:
+    """Run a chunk's write statements (in its open transaction). With `check_parents`, the
+    per-row foreign-key triggers are off for them, and that one query checks the chunk's
+    references instead (see `sql._parents_check`); the audit log's own triggers fire always."""
+    if check_parents is not None:
+        await connection.execute("SET LOCAL session_replication_role = replica")
+    for statement, stamped in statements:
+        await connection.execute(statement, *((now,) if stamped else ()))
+    if check_parents is not None:
+        # (a failed statement rolls the transaction back, and the SET LOCAL with it)
+        await connection.execute("SET LOCAL session_replication_role = origin")
+        missing = await connection.fetchrow(check_parents)
+        if any(missing.values()):
+            raise BrokenReferences("the chunk's rows name missing parents: "
+                                   + ", ".join(f"{name} {count}" for name, count in missing.items() if count))
 
 
 def _csv(frame: pl.DataFrame) -> io.BytesIO:

@@ -135,6 +135,38 @@ RESOLVED = [(INSERT_ADDRESSES, False), (UPDATE_ADDRESSES, False), (INSERT_PERSON
             (DELETE_IDENTIFIERS, False), (INSERT_IDENTIFIERS, False), (INSERT_ENROLMENTS, True),
             (UPDATE_ENROLMENTS, False)]
 
+# A chunk's parents, checked in one statement instead of one foreign-key trigger query per
+# inserted row (which took 40% of the database's time in a 1M import): with
+# `session_replication_role = replica` set for the chunk's writes, the row triggers do not fire,
+# and this query does what they would have. It takes the same FOR KEY SHARE locks on the
+# ministries and programmes the rows name (so neither can be deleted under the chunk); persons
+# and addresses are the chunk's own, inserted or updated (so locked) by its transaction, and
+# only have to exist. Any count above 0 fails the chunk: nothing of it is kept.
+def _parents_check(source: str, where: str) -> str:
+    return f"""
+WITH rows AS (SELECT * FROM {source} r WHERE {where}),
+named_ministries AS (SELECT DISTINCT ministry_code FROM rows),
+named_programmes AS (SELECT DISTINCT programme_code, ministry_code FROM rows),
+ministries AS (SELECT code FROM registry.ministries
+               WHERE code IN (SELECT ministry_code FROM named_ministries) FOR KEY SHARE),
+programmes AS (SELECT code, ministry_code FROM registry.programmes
+               WHERE (code, ministry_code) IN (SELECT programme_code, ministry_code FROM named_programmes)
+               FOR KEY SHARE)
+SELECT (SELECT count(*) FROM named_ministries n
+        WHERE n.ministry_code IS NULL OR n.ministry_code NOT IN (SELECT code FROM ministries)) AS ministries,
+       (SELECT count(*) FROM named_programmes n WHERE NOT EXISTS (
+            SELECT FROM programmes p WHERE p.code = n.programme_code AND p.ministry_code = n.ministry_code))
+           AS programmes,
+       (SELECT count(*) FROM rows r WHERE NOT EXISTS (SELECT FROM registry.persons p WHERE p.id = r.person_id))
+           AS persons,
+       (SELECT count(*) FROM rows r WHERE r.address_id IS NOT NULL
+            AND NOT EXISTS (SELECT FROM registry.addresses a WHERE a.id = r.address_id)) AS addresses
+"""
+
+
+CHECK_PARENTS_ALL_NEW = _parents_check("import_stage", "true")
+CHECK_PARENTS_RESOLVED = _parents_check("import_rows", "r.action <> 'same'")
+
 _NAMES = ("name_bn", "name_en", "father_name_bn", "father_name_en", "mother_name_bn", "mother_name_en",
           "spouse_name_bn", "spouse_name_en")
 
