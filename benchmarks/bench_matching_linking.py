@@ -14,9 +14,9 @@ enrolments; the ground-truth columns are not read):
   consumer applies them (``apply_beneficiary_upserts``: source-record upsert plus linking),
   ``MATCHING_BENCH_BATCH`` (2,000) per transaction.
 
-The cluster runs with the dev stack's settings (``shared_buffers`` 256 MB), less than the 1M
-register's block-key index alone; ``MATCHING_BENCH_SHARED_BUFFERS`` (e.g. ``1536MB``) restarts it
-with a buffer cache sized like a production server's. The JSON says which was used, and the load
+The cluster runs with the dev stack's settings (``devstack.postgres.server_settings``: here
+``shared_buffers`` 1 GB, a background writer that cleans ahead); ``MATCHING_BENCH_SHARED_BUFFERS``
+(e.g. ``256MB``) restarts it with another buffer cache. The JSON says which was used, and the load
 average of the machine when the stream started (it is shared with other work).
 
 Prints one JSON line.
@@ -40,7 +40,7 @@ import polars as pl
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from devstack.postgres import EmbeddedPostgres, _as_postgres_user  # noqa: E402
+from devstack.postgres import EmbeddedPostgres, _as_postgres_user, server_settings  # noqa: E402
 from devstack.procs import free_port  # noqa: E402
 from services.matching.engine.normalize import normalize_table  # noqa: E402
 from services.matching.engine.pipeline import dedupe  # noqa: E402
@@ -169,8 +169,10 @@ def restart_with_shared_buffers(postgres: EmbeddedPostgres, size: str) -> None:
     """The bench's cluster again, with a buffer cache of ``size``: the dev stack's start options
     (fsync off) but this ``shared_buffers``, which it cannot take as a parameter."""
     postgres.stop()
-    options = (f"-h 127.0.0.1 -p {postgres.port} -k {postgres.root} -c max_connections=300 "
-               f"-c shared_buffers={size} -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+    settings = {**server_settings(), "shared_buffers": size, "fsync": "off", "synchronous_commit": "off",
+                "full_page_writes": "off"}
+    options = f"-h 127.0.0.1 -p {postgres.port} -k {postgres.root} " + " ".join(
+        f"-c {name}={value}" for name, value in settings.items())
     subprocess.run(_as_postgres_user([str(postgres.bin / "pg_ctl"), "-D", str(postgres.data), "-l", str(postgres.log),
                                       "-w", "-t", "60", "-o", options, "start"]),
                    check=True, capture_output=True, start_new_session=True)
