@@ -64,6 +64,7 @@ class RecordKeys:
 
 
 SMALL_KEYS = 512  # below this many rows, interning in Python beats Polars' per-call overhead
+SMALL_PAIRS = 50_000  # below this many name pairs, NumPy's sort-based unique beats a Polars hash join
 
 
 def _small_ids(values: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -75,32 +76,69 @@ def _small_ids(values: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
 
 def build_record_keys(keys: pl.DataFrame) -> RecordKeys:
     """Intern the key table produced by ``normalize.normalize_table`` into comparison arrays."""
+    if keys.height <= SMALL_KEYS:
+        return _small_record_keys(keys)
     name_cols = [f"{f}_{s}" for f in NAME_FIELDS for s in ("bn", "en")]
     vocab_series = pl.concat([keys[c] for c in name_cols]).drop_nulls().unique().sort()
     vocab_ids = pl.Series(np.arange(len(vocab_series), dtype=np.int32))
     name_ids = {}
-    small = keys.height <= SMALL_KEYS
-    lookup = dict(zip(vocab_series.to_list(), range(len(vocab_series)), strict=True)) if small else {}
     for field in NAME_FIELDS:
-        cols = [
-            np.array([lookup.get(v, -1) for v in keys[f"{field}_{s}"].to_list()], dtype=np.int32) if small else
-            keys[f"{field}_{s}"].replace_strict(vocab_series, vocab_ids, default=-1, return_dtype=pl.Int32)
-            .to_numpy()
-            for s in ("bn", "en")
-        ]
+        cols = [keys[f"{field}_{s}"].replace_strict(vocab_series, vocab_ids, default=-1, return_dtype=pl.Int32)
+                .to_numpy() for s in ("bn", "en")]
         name_ids[field] = np.stack(cols, axis=1).reshape(-1, 2)
-    vocab = vocab_series.to_numpy().astype(object)
-    vocab_first = vocab_series.str.split(" ").list.first().to_numpy().astype(object)
-
-    gender = keys["gender"].replace_strict({"M": 1, "F": 2}, default=0, return_dtype=pl.Int8).to_numpy()
     # Identifiers are all-digit strings of at most 18 digits: as (int64 value, digit count) they take
     # 9 bytes a record instead of a Python string, and equality is an integer comparison.
     ids = {
         c: (keys[c].cast(pl.Int64, strict=False).fill_null(-1).to_numpy(),
             keys[c].str.len_chars().fill_null(0).cast(pl.Int8).to_numpy())
         for c in ("nid13", "nid10", "brn", "phone")
-    } if not small else {c: _small_ids(keys[c].to_list()) for c in ("nid13", "nid10", "brn", "phone")}
-    geo = np.stack([keys[c].fill_null(-1).to_numpy().astype(np.int32) for c in GEO_LEVELS], axis=1)
+    }
+    return _record_keys(
+        vocab=vocab_series.to_numpy().astype(object),
+        vocab_first=vocab_series.str.split(" ").list.first().to_numpy().astype(object),
+        name_ids=name_ids,
+        gender=keys["gender"].replace_strict({"M": 1, "F": 2}, default=0, return_dtype=pl.Int8).to_numpy(),
+        birth_year=keys["birth_year"].fill_null(0).to_numpy().astype(np.int32),
+        dob_month=keys["dob_month"].fill_null(0).to_numpy().astype(np.int8),
+        dob_day=keys["dob_day"].fill_null(0).to_numpy().astype(np.int8),
+        ids=ids,
+        geo=np.stack([keys[c].fill_null(-1).to_numpy().astype(np.int32) for c in GEO_LEVELS], axis=1),
+    )
+
+
+def _small_record_keys(keys: pl.DataFrame) -> RecordKeys:
+    """``build_record_keys`` for a few rows (the real-time path: one record and its candidates): the
+    table read out once, then plain Python, since each Polars call costs more than the work."""
+    columns = keys.to_dict(as_series=False)
+    name_cols = [f"{f}_{s}" for f in NAME_FIELDS for s in ("bn", "en")]
+    vocab = sorted({v for c in name_cols for v in columns[c] if v is not None})
+    lookup = {v: i for i, v in enumerate(vocab)}
+    name_ids = {
+        field: np.array([[-1 if bn is None else lookup[bn], -1 if en is None else lookup[en]]
+                         for bn, en in zip(columns[f"{field}_bn"], columns[f"{field}_en"], strict=True)],
+                        dtype=np.int32).reshape(-1, 2)
+        for field in NAME_FIELDS
+    }
+    gender_codes = {"M": 1, "F": 2}
+
+    def filled(column: str, missing: int, dtype: type[np.generic]) -> np.ndarray:
+        return np.array([missing if v is None else v for v in columns[column]], dtype=dtype)
+
+    return _record_keys(
+        vocab=np.array(vocab, dtype=object),
+        vocab_first=np.array([v.split(" ")[0] for v in vocab], dtype=object),
+        name_ids=name_ids,
+        gender=np.array([gender_codes.get(g, 0) for g in columns["gender"]], dtype=np.int8),
+        birth_year=filled("birth_year", 0, np.int32),
+        dob_month=filled("dob_month", 0, np.int8),
+        dob_day=filled("dob_day", 0, np.int8),
+        ids={c: _small_ids(columns[c]) for c in ("nid13", "nid10", "brn", "phone")},
+        geo=np.stack([filled(level, -1, np.int32) for level in GEO_LEVELS], axis=1).reshape(-1, len(GEO_LEVELS)),
+    )
+
+
+def _record_keys(*, vocab: np.ndarray, name_ids: dict[str, np.ndarray], **arrays: object) -> RecordKeys:
+    """The interned keys with each record's own-name frequency."""
     # Frequency of each own-name skeleton among records (a record counts once per distinct
     # skeleton); per record the most common of its Bangla/Latin skeletons, the conservative choice.
     own = name_ids["name"]
@@ -109,19 +147,7 @@ def build_record_keys(keys: pl.DataFrame) -> RecordKeys:
     per_script = np.where(own >= 0, counts[np.maximum(own, 0)], 0.0)
     name_frequency = (per_script.max(axis=1) / max(len(own), 1)).astype(np.float32)
     name_frequency[name_frequency == 0] = np.nan
-
-    return RecordKeys(
-        vocab=vocab,
-        vocab_first=vocab_first,
-        name_ids=name_ids,
-        gender=gender,
-        birth_year=keys["birth_year"].fill_null(0).to_numpy().astype(np.int32),
-        dob_month=keys["dob_month"].fill_null(0).to_numpy().astype(np.int8),
-        dob_day=keys["dob_day"].fill_null(0).to_numpy().astype(np.int8),
-        ids=ids,
-        geo=geo,
-        name_frequency=name_frequency,
-    )
+    return RecordKeys(vocab=vocab, name_ids=name_ids, name_frequency=name_frequency, **arrays)  # type: ignore[arg-type]
 
 
 # --- name similarity on distinct vocabulary pairs --------------------------------------------------
@@ -187,17 +213,23 @@ def name_levels(keys: RecordKeys, field: str, left: np.ndarray, right: np.ndarra
         # distinct unordered vocab pairs: the same two spellings recur across many record pairs
         lo = np.minimum(a[fuzzy], b[fuzzy]).astype(np.int64)
         hi = np.maximum(a[fuzzy], b[fuzzy]).astype(np.int64)
-        code = pl.Series(lo * (1 << 31) + hi)
-        uniq = code.unique().to_numpy()
+        code = lo * (1 << 31) + hi
+        if len(code) < SMALL_PAIRS:
+            uniq, inverse = np.unique(code, return_inverse=True)
+        else:  # a hash table beats sorting millions of codes
+            uniq = pl.Series(code).unique().to_numpy()
         levels = _name_levels_from_scores(
             score_vocab_pairs(keys, (uniq >> 31).astype(np.int64), (uniq & ((1 << 31) - 1)).astype(np.int64)),
             own_name,
         )
-        lookup = pl.DataFrame({"code": uniq, "level": levels})
-        combo_level[fuzzy] = (
-            pl.DataFrame({"code": code}).join(lookup, on="code", how="left", maintain_order="left")["level"]
-            .to_numpy()
-        )
+        if len(code) < SMALL_PAIRS:
+            combo_level[fuzzy] = levels[inverse]
+        else:
+            lookup = pl.DataFrame({"code": uniq, "level": levels})
+            combo_level[fuzzy] = (
+                pl.DataFrame({"code": code}).join(lookup, on="code", how="left", maintain_order="left")["level"]
+                .to_numpy()
+            )
     return combo_level.reshape(4, -1).max(axis=0)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import polars as pl
@@ -365,9 +366,15 @@ def _scalar_int(value: object) -> int | None:
 
 def _normalize_small(df: pl.DataFrame) -> pl.DataFrame:
     """``normalize_table`` for a few rows with the scalar cleaners (same keys, no Polars overhead)."""
+    return normalize_rows(df.to_dicts())
+
+
+def normalize_rows(rows: Iterable[Mapping[str, object]]) -> pl.DataFrame:
+    """``normalize_table`` of rows given as mappings of the input columns (a missing column is null),
+    with the scalar cleaners: the real-time path, a record or a few at a time."""
     name_cols = [f"{f}_{s}" for f in NAME_FIELDS for s in ("bn", "en")]
     out: dict[str, list] = {c: [] for c in _key_schema()}
-    for row in df.to_dicts():
+    for row in rows:
         for col in name_cols:
             value = _scalar_text(row.get(col))
             out[col].append(name_skeleton(value) if value is not None else None)

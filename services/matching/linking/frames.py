@@ -58,6 +58,12 @@ def records_frame(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
+def input_rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, str | None]]:
+    """The rows of ``records_frame(records)`` as mappings, without building the frame."""
+    return [{column: _first_text(record, attributes) for column, attributes in _SOURCES.items()}
+            for record in records]
+
+
 def keys_to_lines(keys: pl.DataFrame) -> list[str]:
     """Each record's comparison keys as one CSV line (``KEY_SCHEMA`` order, null = empty field): what
     ``record_keys.keys`` stores. Name skeletons hold no line breaks (they are split on white space),

@@ -38,7 +38,7 @@ from services.matching.engine.blocking import default_rules
 from services.matching.engine.cluster import connected_components
 from services.matching.engine.comparisons import build_record_keys, comparison_vectors, default_comparisons
 from services.matching.engine.estimate import ModelParams, match_probability, match_weights, pair_scores
-from services.matching.engine.normalize import normalize_table
+from services.matching.engine.normalize import SMALL_TABLE, normalize_rows, normalize_table
 from services.matching.engine.pipeline import MIN_RECORDS_FOR_ESTIMATION, default_params
 from services.matching.linking.frames import (
     KEY_SCHEMA,
@@ -46,6 +46,7 @@ from services.matching.linking.frames import (
     explain,
     family_block_keys,
     family_caps,
+    input_rows,
     keys_from_lines,
     keys_to_lines,
     new_uuids,
@@ -325,7 +326,11 @@ class PreparedBatch:
 def prepare_batch(records: Sequence[tuple[uuid.UUID | str, Mapping[str, Any]]]) -> PreparedBatch:
     """Normalised keys and blocking keys of records given as (record id, registry attributes); an id
     given as text must be in the canonical form (lower case, with hyphens)."""
-    keys = normalize_table(records_frame([attributes for _, attributes in records]))
+    attributes = [attributes for _, attributes in records]
+    if len(attributes) <= SMALL_TABLE:  # the real-time path: no frame to build and read back
+        keys = normalize_rows(input_rows(attributes))
+    else:
+        keys = normalize_table(records_frame(attributes))
     return _assemble([record_id for record_id, _ in records], keys)
 
 

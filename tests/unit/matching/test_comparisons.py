@@ -135,26 +135,73 @@ def test_comparison_levels_have_labels_for_every_level() -> None:
         assert comparison.n_levels == len(comparison.level_labels) >= 2
 
 
-def test_small_tables_are_interned_as_the_large_ones() -> None:
-    import polars as pl
-
+def _both_paths(keys):
+    """Record keys of ``keys`` interned by the small-table path and by the Polars path."""
     from services.matching.engine import comparisons
-    from services.matching.engine.normalize import normalize_table
 
-    keys = normalize_table(pl.DataFrame({
-        "name_bn": ["মোঃ আলমগীর হক", None, "রহিমা আক্তার", "রহিমা আক্তার"],
-        "name_en": ["MD. Alamgir Haque", "Rahima Aktar", None, "Sumi"],
-        "father_en": ["Abdul Haque", None, "Abdul Haque", None],
-        "nid": ["19786034821469489", "4730964969", None, "123456789012345678901"],
-        "brn": ["20184409661771824", None, None, None], "phone": ["01734311063", None, "+8801734311063", None]}))
-    small = comparisons.build_record_keys(keys)
+    small = comparisons._small_record_keys(keys)
     large_from = comparisons.SMALL_KEYS
     try:
         comparisons.SMALL_KEYS = 0
         large = comparisons.build_record_keys(keys)
     finally:
         comparisons.SMALL_KEYS = large_from
+    return small, large
+
+
+def _assert_same_record_keys(small, large) -> None:
+    assert small.vocab.tolist() == large.vocab.tolist()
+    assert small.vocab_first.tolist() == large.vocab_first.tolist()
     for field in large.name_ids:
+        assert small.name_ids[field].shape == large.name_ids[field].shape
         assert (small.name_ids[field] == large.name_ids[field]).all()
     for name in large.ids:
         assert (small.ids[name][0] == large.ids[name][0]).all() and (small.ids[name][1] == large.ids[name][1]).all()
+    for array in ("gender", "birth_year", "dob_month", "dob_day", "geo"):
+        assert getattr(small, array).dtype == getattr(large, array).dtype, array
+        assert (getattr(small, array) == getattr(large, array)).all(), array
+    assert np.array_equal(small.name_frequency, large.name_frequency, equal_nan=True)
+
+
+def test_small_tables_are_interned_as_the_large_ones() -> None:
+    import polars as pl
+
+    keys = normalize_table(pl.DataFrame({
+        "name_bn": ["মোঃ আলমগীর হক", None, "রহিমা আক্তার", "রহিমা আক্তার"],
+        "name_en": ["MD. Alamgir Haque", "Rahima Aktar", None, "Sumi"],
+        "father_en": ["Abdul Haque", None, "Abdul Haque", None],
+        "gender": ["M", "f", None, "মহিলা"], "dob": ["1978-03-04", None, "১৯৮০", "1990-13-45"],
+        "birth_year": [None, "1961", None, None], "district_code": ["26", None, "26", "x"],
+        "nid": ["19786034821469489", "4730964969", None, "123456789012345678901"],
+        "brn": ["20184409661771824", None, None, None], "phone": ["01734311063", None, "+8801734311063", None]}))
+    _assert_same_record_keys(*_both_paths(keys))
+
+
+def test_small_table_path_agrees_with_polars_on_bench_records() -> None:
+    import polars as pl
+    import pytest
+
+    from tests.paths import BENCH_DIR
+
+    path = BENCH_DIR / "bd_100000_s42.parquet"
+    if not path.exists():
+        pytest.skip("bench file not available")
+    table = pl.read_parquet(path).drop("person_id", "household_id").slice(20_000, 400)
+    keys = normalize_table(table)
+    small, large = _both_paths(keys)
+    _assert_same_record_keys(small, large)
+    # and the name levels of every pair, through NumPy's unique and through Polars' hash join
+    from services.matching.engine import comparisons
+
+    rng = np.random.default_rng(7)
+    left, right = rng.integers(0, keys.height, 3_000), rng.integers(0, keys.height, 3_000)
+    for field, own, top in (("name", True, NAME_TOP), ("father", False, PARENT_TOP)):
+        by_sort = name_levels(small, field, left, right, own_name=own, top_level=top)
+        threshold = comparisons.SMALL_PAIRS
+        try:
+            comparisons.SMALL_PAIRS = 0
+            by_join = name_levels(small, field, left, right, own_name=own, top_level=top)
+        finally:
+            comparisons.SMALL_PAIRS = threshold
+        assert (by_sort == by_join).all()
+        assert (by_sort >= 1).sum() > 10  # the sample holds similar names, not only missing ones

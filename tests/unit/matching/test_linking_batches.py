@@ -10,7 +10,7 @@ import polars as pl
 
 from services.matching.engine.blocking import candidate_pairs
 from services.matching.engine.normalize import normalize_table
-from services.matching.linking.frames import KEY_SCHEMA, keys_from_lines, keys_to_lines, records_frame
+from services.matching.linking.frames import KEY_SCHEMA, input_rows, keys_from_lines, keys_to_lines, records_frame
 from services.matching.linking.service import (
     FAMILY_CAPS,
     Candidates,
@@ -47,6 +47,19 @@ def test_records_frame_takes_the_first_non_empty_attribute_as_text() -> None:
     assert frame["dob"].to_list() == ["1970-01-02", "1980-05-06"]
     assert frame["district_code"].to_list() == ["26", None]
     assert frame["nid"].to_list() == [None, None] and frame["name_bn"].to_list() == [None, None]
+
+
+def test_a_small_batch_is_prepared_as_a_large_one() -> None:
+    """Up to SMALL_TABLE records are normalised from their attributes without the input frame."""
+    attributes = [{"name_bn": "মোছাঃ রহিমা খাতুন", "name_en": "Mst. Rahima Khatun", "date_of_birth": "১৯৭৮-০৩-০৪",
+                   "gender": "মহিলা", "nid": "১৯৭৮৬০৩৪৮২১৪৬৯৪৮৯", "phone": "01734-311063", "district_code": 26,
+                   "upazila_code": "2616", "ward": ""},
+                  {"name_en": "Md. Abdur Rahim", "dob": "1956", "birth_year": 1956, "brn": "20184409661771824",
+                   "spouse_bn": "রহিমা খাতুন", "father_en": None, "union_code": 12.0},
+                  {}]
+    assert input_rows(attributes) == records_frame(attributes).to_dicts()
+    small = prepare_batch([(uuid.uuid4(), a) for a in attributes])
+    assert small.keys.equals(normalize_table(records_frame(attributes), small=False))
 
 
 def _batch(rows: list[dict]) -> PreparedBatch:
