@@ -868,12 +868,21 @@ def _event(event_type: str, person_id: uuid.UUID, record_id: uuid.UUID, probabil
 
 async def match_record(session: AsyncSession, *, attributes: Mapping[str, Any],
                        limit: int = 10) -> tuple[list[ScoredCandidate], ModelParams]:
-    """Real-time: score one record against the register without storing anything."""
-    batch = prepare_batch([(uuid.UUID(int=0), attributes)])
-    register = await register_size(session)
-    params = await current_params(session, register)
+    """Real-time: score one record against the register without storing anything.
+
+    Its normalisation and scoring run on a worker thread (about 10 ms of CPU), so that the event
+    loop meanwhile serves the other requests' database round trips."""
+    preparing = asyncio.ensure_future(run_cpu(True, prepare_batch, [(uuid.UUID(int=0), attributes)]))
+    read: list[tuple[int, ModelParams]] = []
+
+    async def read_params() -> None:
+        register = await register_size(session)
+        read.append((register, await current_params(session, register)))
+
+    batch = await beside(read_params(), preparing)
+    register, params = read[0]
     candidates = await fetch_candidates(session, batch, with_counts=register >= MIN_RECORDS_FOR_ESTIMATION)
-    scored = score_batch(batch, candidates, params, register)
+    scored = await run_cpu(True, score_batch, batch, candidates, params, register)
     order = np.argsort(-scored.probability, kind="stable")[:limit]
     return [ScoredCandidate(new_row=0, record_id=uuid.UUID(candidates.ids[scored.pairs[k, 1] - 1]),
                             probability=float(scored.probability[k]), explanation=explanation)
