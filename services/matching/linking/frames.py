@@ -99,11 +99,13 @@ def family_block_keys(keys: pl.DataFrame, rules: Sequence[BlockingRule] | None =
     key space (``family``), as in the batch's ``candidate_pairs``."""
     rules = list(rules or default_rules())
     family_of = rule_families(rules)
-    frame = keys.with_row_index("row").select(
-        pl.col("row").cast(pl.Int64), *[rule.key.alias(str(i)) for i, rule in enumerate(rules)])
-    long = frame.unpivot(index="row", variable_name="rule", value_name="key").drop_nulls("key")
     family = pl.col("rule").replace_strict({str(i): int(f) for i, f in enumerate(family_of)}, return_dtype=pl.Int16)
-    return long.select("row", family.alias("family"), pl.col("key").cast(pl.String)).unique(maintain_order=True)
+    # one lazy query: a record at a time, each eager step's own planning cost more than its work
+    return (keys.lazy().with_row_index("row")
+            .select(pl.col("row").cast(pl.Int64), *[rule.key.alias(str(i)) for i, rule in enumerate(rules)])
+            .unpivot(index="row", variable_name="rule", value_name="key").drop_nulls("key")
+            .select("row", family.alias("family"), pl.col("key").cast(pl.String)).unique(maintain_order=True)
+            .collect())
 
 
 def rule_families(rules: Sequence[BlockingRule]) -> np.ndarray:

@@ -337,6 +337,8 @@ def prepare_batch(records: Sequence[tuple[uuid.UUID | str, Mapping[str, Any]]]) 
 def _assemble(record_ids: Sequence[uuid.UUID | str], keys: pl.DataFrame) -> PreparedBatch:
     ids = [str(r) for r in record_ids]
     blocks = family_block_keys(keys, RULES)
+    if len(ids) <= SMALL_TABLE:
+        return _assemble_small(ids, keys, blocks)
     # probes in key order: consecutive index probes then often land on pages just read
     by_key = blocks.sort("family", "key", "row")
     first = by_key.select(pl.struct("family", "key").is_first_distinct()).to_series()
@@ -351,6 +353,26 @@ def _assemble(record_ids: Sequence[uuid.UUID | str], keys: pl.DataFrame) -> Prep
         probe_start=np.concatenate([[0], np.cumsum(probe_rows)]).astype(np.int64),
         block_rows=by_key["row"].to_numpy().astype(np.int64),
         names_text="\n".join(names.to_list()))
+
+
+def _assemble_small(ids: list[str], keys: pl.DataFrame, blocks: pl.DataFrame) -> PreparedBatch:
+    """``_assemble`` of a few records in plain Python (the same batch: tested equal)."""
+    by_key = sorted(blocks.iter_rows(), key=lambda block: (block[1], block[2], block[0]))  # family, key, row
+    probes: list[tuple[int, str]] = []
+    probe_rows: list[int] = []
+    for _, family, key in by_key:
+        if not probes or probes[-1] != (family, key):
+            probes.append((family, key))
+            probe_rows.append(0)
+        probe_rows[-1] += 1
+    names = {name for column in ("name_bn", "name_en") for name in keys[column].to_list() if name is not None}
+    return PreparedBatch(
+        ids=ids, keys=keys, blocks=blocks, probes_text="\n".join(f"{family}\t{key}" for family, key in probes),
+        probe_caps=FAMILY_CAPS[np.array([family for family, _ in probes], dtype=np.int64)],
+        probe_rows=np.array(probe_rows, dtype=np.int64),
+        probe_start=np.concatenate([[0], np.cumsum(probe_rows, dtype=np.int64)]).astype(np.int64),
+        block_rows=np.array([row for row, _, _ in by_key], dtype=np.int64),
+        names_text="\n".join(sorted(names)))
 
 
 async def run_cpu(threaded: bool, fn: Callable[..., T], *args: Any) -> T:
@@ -566,13 +588,19 @@ def _own_names(keys: pl.DataFrame) -> Counter[str]:
     return counts
 
 
+def _block_lines(batch: PreparedBatch) -> str:
+    """``family<TAB>key<TAB>record id`` of the batch's blocking keys, one a line."""
+    if batch.size <= SMALL_TABLE:  # a few records: no frame to build
+        return "\n".join(f"{family}\t{key}\t{batch.ids[row]}" for row, family, key in batch.blocks.iter_rows())
+    return _tab_lines(_with_record_ids(batch.blocks, batch.ids))
+
+
 async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Mapping[str, str]) -> None:
     """Keys, blocking keys and name counts of the batch's records, in one statement (changed
     records: their old blocking keys deleted first)."""
     counts = _own_names(batch.keys)
-    new_blocks = _with_record_ids(batch.blocks, batch.ids)
-    changed_blocks = new_blocks.clear()
     if old_lines:
+        new_blocks = _with_record_ids(batch.blocks, batch.ids)
         old_keys = keys_from_lines(list(old_lines.values()))
         counts.subtract(_own_names(old_keys))
         old_blocks = _with_record_ids(family_block_keys(old_keys, RULES), list(old_lines))
@@ -582,7 +610,9 @@ async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Ma
                                                        "keys": gone["key"].to_list(),
                                                        "ids": gone["record_id"].to_list()})
         is_changed = pl.col("record_id").is_in(list(old_lines))
-        changed_blocks, new_blocks = new_blocks.filter(is_changed), new_blocks.filter(~is_changed)
+        blocks, changed_blocks = _tab_lines(new_blocks.filter(~is_changed)), _tab_lines(new_blocks.filter(is_changed))
+    else:
+        blocks, changed_blocks = _block_lines(batch), ""
     changes = {skeleton: change for skeleton, change in counts.items() if change}
     # record_keys rows, "record_id<TAB>stored keys" lines (made here, beside the scoring thread, not
     # before the candidate lookup)
@@ -592,8 +622,7 @@ async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Ma
         records = "\n".join(line for line in lines if line[:36] not in old_lines)
         changed_records = "\n".join(line for line in lines if line[:36] in old_lines)
     parameters = {"skeletons": list(changes), "changes": list(changes.values()), "records": records,
-                  "changed_records": changed_records, "blocks": _tab_lines(new_blocks),
-                  "changed_blocks": _tab_lines(changed_blocks)}
+                  "changed_records": changed_records, "blocks": blocks, "changed_blocks": changed_blocks}
     try:
         async with session.begin_nested():
             await session.execute(_STORE_KEYS_SQL, parameters)
@@ -601,9 +630,8 @@ async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Ma
         # a new record whose keys are stored already: another transaction stored them after this one
         # read (two transactions linking one new record, possible only outside the consumer, where
         # the source-record upsert serialises them), or a damaged register; stored the slower way
-        everything = _tab_lines(_with_record_ids(batch.blocks, batch.ids))
         await session.execute(_STORE_KEYS_SQL, {**parameters, "records": "", "changed_records": "\n".join(lines),
-                                                "blocks": "", "changed_blocks": everything})
+                                                "blocks": "", "changed_blocks": _block_lines(batch)})
 
 
 async def _read_links(session: AsyncSession, ids: str) -> list[tuple[str, str, int]]:

@@ -62,6 +62,38 @@ def test_a_small_batch_is_prepared_as_a_large_one() -> None:
     assert small.keys.equals(normalize_table(records_frame(attributes), small=False))
 
 
+def test_a_few_records_are_assembled_as_many() -> None:
+    """The plain-Python assembly of a small batch gives the probes, rows and names of the Polars one."""
+    import pytest
+
+    from services.matching.linking import service
+    from tests.paths import BENCH_DIR
+
+    path = BENCH_DIR / "bd_100000_s42.parquet"
+    if not path.exists():
+        pytest.skip("bench file not available")
+    table = pl.read_parquet(path).drop("person_id", "household_id").slice(40_000, 40)
+    # a household's records share phone, address and parents' names: blocks of several rows
+    keys = normalize_table(pl.concat([table, table.head(5)]))
+    ids = [str(uuid.uuid4()) for _ in range(keys.height)]
+    small = service._assemble(ids, keys)
+    threshold = service.SMALL_TABLE
+    try:
+        service.SMALL_TABLE = 0
+        large = service._assemble(ids, keys)
+        large_block_lines = service._block_lines(large)
+    finally:
+        service.SMALL_TABLE = threshold
+    assert small.probes_text == large.probes_text and small.probes > keys.height
+    for array in ("probe_caps", "probe_rows", "probe_start", "block_rows"):
+        assert getattr(small, array).dtype == getattr(large, array).dtype, array
+        assert (getattr(small, array) == getattr(large, array)).all(), array
+    assert (small.probe_rows >= 2).any()
+    assert set(small.names_text.split("\n")) == set(large.names_text.split("\n"))
+    assert small.blocks.equals(large.blocks)
+    assert service._block_lines(small) == large_block_lines  # what the stored blocking keys are made of
+
+
 def _batch(rows: list[dict]) -> PreparedBatch:
     return prepare_batch([(uuid.uuid4(), r) for r in rows])
 
