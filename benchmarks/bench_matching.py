@@ -10,7 +10,8 @@ sets how many records of the 1M file are linked before it (the JSON says what wa
 FILE defaults to ``bd_1000000_s42.parquet`` in the bench directory, which is ``../shared/bench``
 relative to the repository root unless ``SOMONNOY_BENCH_DIR`` says otherwise.  The CLI runs as a
 subprocess (so the wall time covers read, dedupe and write, and the peak RSS is the CLI's own);
-the clusters are scored with the bench directory's ``score.py``.  Prints one JSON line.
+the clusters are scored with the bench directory's ``score.py``.  Prints one JSON line, with readings
+of the machine taken before the work (``machine``: see ``benchmarks/machine.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.machine import machine_readings  # noqa: E402
+
 DEFAULT_FILE = "bd_1000000_s42.parquet"
 
 
@@ -84,10 +89,11 @@ def main() -> None:
     path = Path(arg)
     if not path.is_absolute() and not path.exists():
         path = bench_dir() / arg
+    machine = machine_readings()  # before the work, on an idle machine
     result = run(path.resolve())
     if os.environ.get("MATCHING_BENCH_LINKING", "1") != "0":
         result.update(run_linking())
-    print(json.dumps(result))
+    print(json.dumps({**result, "machine": machine}))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ lean HTTP/1.1 client of `benchmarks/http_load.py` (httpx took as much CPU as the
   `get_fixed_rate_p50_ms`, `get_fixed_rate_p99_ms` (the latency a client sees below saturation).
 
 `get_cpu_pct` is the CPU each process used during the closed-loop phase (% of one core; the
-machine has `cores`), `loadavg_at_get` the load average before the GET phases. Matching and
+machine has `cores`), `loadavg_at_get` the load average before the GET phases, `machine` readings
+of the machine taken before the import (`benchmarks/machine.py`). Matching and
 minutes are stopped (BENCH_ALL_SERVICES=1 keeps them). BENCH_STACK_NAME (default
 bench-registry) names the stack's directory and database cluster, so that two benchmarks on
 one machine do not delete each other's.
@@ -48,6 +49,7 @@ import pyarrow.parquet as pq
 import uvloop
 
 from benchmarks.http_load import LoadResult, run_load
+from benchmarks.machine import machine_readings
 from devstack.postgres import EmbeddedPostgres
 from devstack.procs import free_port
 from devstack.stack import Stack, StackOptions
@@ -268,6 +270,7 @@ def main() -> None:
     rows = int(os.environ["BENCH_ROWS"]) if os.environ.get("BENCH_ROWS") else None
     chunk_rows = int(os.environ["BENCH_CHUNK_ROWS"]) if os.environ.get("BENCH_CHUNK_ROWS") else None
     path, expected = _source_file(rows)
+    machine = machine_readings()  # before the work, on an idle machine
     options = StackOptions(name=STACK_NAME, postgres_port=free_port(), broker_port=free_port(),
                            environ=_free_port_environ(), fast_unsafe_postgres=True,
                            extra_service_env={"LOG_LEVEL": "WARNING"})
@@ -327,7 +330,7 @@ def main() -> None:
             "services": sorted(stack.services), "peak_rss_mb": peak_rss,
             "peak_rss_max_mb": round(max(peak_rss.values()), 1) if peak_rss else None,
             **load, "get_clients": CLIENTS, "registry_workers": workers,
-            "loadavg_at_get": loadavg, "cores": os.cpu_count(),
+            "loadavg_at_get": loadavg, "cores": os.cpu_count(), "machine": machine,
         }
         if job["status"] != "succeeded":
             result["error"] = job.get("error")
