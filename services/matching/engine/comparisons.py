@@ -93,7 +93,7 @@ def build_record_keys(keys: pl.DataFrame) -> RecordKeys:
             keys[c].str.len_chars().fill_null(0).cast(pl.Int8).to_numpy())
         for c in ("nid13", "nid10", "brn", "phone")
     }
-    return _record_keys(
+    return RecordKeys(
         vocab=vocab_series.to_numpy().astype(object),
         vocab_first=vocab_series.str.split(" ").list.first().to_numpy().astype(object),
         name_ids=name_ids,
@@ -103,6 +103,7 @@ def build_record_keys(keys: pl.DataFrame) -> RecordKeys:
         dob_day=keys["dob_day"].fill_null(0).to_numpy().astype(np.int8),
         ids=ids,
         geo=np.stack([keys[c].fill_null(-1).to_numpy().astype(np.int32) for c in GEO_LEVELS], axis=1),
+        name_frequency=_own_name_frequency(name_ids["name"], len(vocab_series)),
     )
 
 
@@ -124,7 +125,7 @@ def _small_record_keys(keys: pl.DataFrame) -> RecordKeys:
     def filled(column: str, missing: int, dtype: type[np.generic]) -> np.ndarray:
         return np.array([missing if v is None else v for v in columns[column]], dtype=dtype)
 
-    return _record_keys(
+    return RecordKeys(
         vocab=np.array(vocab, dtype=object),
         vocab_first=np.array([v.split(" ")[0] for v in vocab], dtype=object),
         name_ids=name_ids,
@@ -134,20 +135,21 @@ def _small_record_keys(keys: pl.DataFrame) -> RecordKeys:
         dob_day=filled("dob_day", 0, np.int8),
         ids={c: _small_ids(columns[c]) for c in ("nid13", "nid10", "brn", "phone")},
         geo=np.stack([filled(level, -1, np.int32) for level in GEO_LEVELS], axis=1).reshape(-1, len(GEO_LEVELS)),
+        name_frequency=_own_name_frequency(name_ids["name"], len(vocab)),
     )
 
 
-def _record_keys(*, vocab: np.ndarray, name_ids: dict[str, np.ndarray], **arrays: object) -> RecordKeys:
-    """The interned keys with each record's own-name frequency."""
-    # Frequency of each own-name skeleton among records (a record counts once per distinct
-    # skeleton); per record the most common of its Bangla/Latin skeletons, the conservative choice.
-    own = name_ids["name"]
+def _own_name_frequency(own: np.ndarray, vocab_size: int) -> np.ndarray:
+    """Share of the records carrying each record's own-name skeleton (``own``: its [bn, en] ids).
+
+    A record counts once per distinct skeleton; per record the most common of its Bangla/Latin
+    skeletons is taken, the conservative choice; NaN where it has no own name."""
     both = np.concatenate([own[:, 0], np.where(own[:, 1] != own[:, 0], own[:, 1], -1)])
-    counts = np.bincount(both[both >= 0], minlength=max(len(vocab), 1)).astype(np.float32)
+    counts = np.bincount(both[both >= 0], minlength=max(vocab_size, 1)).astype(np.float32)
     per_script = np.where(own >= 0, counts[np.maximum(own, 0)], 0.0)
     name_frequency = (per_script.max(axis=1) / max(len(own), 1)).astype(np.float32)
     name_frequency[name_frequency == 0] = np.nan
-    return RecordKeys(vocab=vocab, name_ids=name_ids, name_frequency=name_frequency, **arrays)  # type: ignore[arg-type]
+    return name_frequency
 
 
 # --- name similarity on distinct vocabulary pairs --------------------------------------------------
