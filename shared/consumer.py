@@ -12,11 +12,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, TextualSelect, Uuid, column, func, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database
@@ -49,18 +49,26 @@ class Subscription:
     group_suffix: str = "main"
 
 
+@lru_cache(maxsize=8)
+def _record_processed_sql(processed: Table) -> TextualSelect:
+    """Records event ids, returning those not recorded before: one statement text whatever the batch
+    size (a VALUES list of 2,000 rows cost ~200 ms to compile, plan and run; the ids travel as one
+    text, split by PostgreSQL)."""
+    return text(f"""
+        INSERT INTO {processed.fullname} (event_id, event_type)
+        SELECT * FROM unnest(CAST(string_to_array(CAST(:ids AS text), ',') AS uuid[]), CAST(:types AS text[]))
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING event_id""").columns(column("event_id", Uuid))
+
+
 async def apply_events_once(session: AsyncSession, processed: Table, events: Sequence[EventEnvelope],
                             handler: EventHandler) -> list[EventEnvelope]:
     """Record the events' ids and apply only those not seen before, in the caller's transaction."""
     unique = list({e.event_id: e for e in events}.values())
     if not unique:
         return []
-    inserted = set((await session.execute(
-        pg_insert(processed)
-        .values([{"event_id": e.event_id, "event_type": e.type} for e in unique])
-        .on_conflict_do_nothing()
-        .returning(processed.c.event_id)
-    )).scalars())
+    inserted = set((await session.execute(_record_processed_sql(processed), {
+        "ids": ",".join(str(e.event_id) for e in unique), "types": [e.type for e in unique]})).scalars())
     fresh = [e for e in unique if e.event_id in inserted]
     if fresh:
         await handler(session, fresh)
