@@ -12,9 +12,16 @@ the 100k bench file under fresh ids (new enrolments; the ground-truth columns ar
 
 * ``link_p50_ms`` / ``link_p99_ms``: ``MATCHING_BENCH_SINGLES`` (1,000) records linked one at a time,
   each in its own transaction (matching it, storing its keys and link, staging its events, commit);
-* ``stream_records_per_s``: ``MATCHING_BENCH_STREAM`` (100,000) registry events applied as the
-  consumer applies them (``apply_beneficiary_upserts``: source-record upsert plus linking),
-  ``MATCHING_BENCH_BATCH`` (2,000) per transaction.
+* ``stream_records_per_s``: ``MATCHING_BENCH_STREAM`` (100,000) registry events through the service's
+  own path: published to a broker (Tansu, started here, or ``KAFKA_BOOTSTRAP_SERVERS``), then
+  consumed by the matching service's ``EventConsumer`` and subscription (its consumer group, polls
+  of up to 2,000 events, event ids recorded, source-record upsert plus linking, offsets committed
+  after each transaction). All events are published before the consumer starts; the rate is
+  counted from the end of its first batch (the group join and the first poll's wait are start-up,
+  not stream) to the last event applied.
+  ``MATCHING_BENCH_STREAM_PATH=direct`` measures instead the handler alone
+  (``apply_beneficiary_upserts`` called with ``MATCHING_BENCH_BATCH`` (2,000) events per
+  transaction: no broker, no event-id bookkeeping), the measure of versions before this one.
 
 The cluster runs with the dev stack's settings (``devstack.postgres.server_settings``: here
 ``shared_buffers`` 1 GB, a background writer that cleans ahead); ``MATCHING_BENCH_SHARED_BUFFERS``
@@ -42,16 +49,20 @@ import polars as pl
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from devstack.broker import TansuBroker  # noqa: E402
 from devstack.postgres import EmbeddedPostgres, _as_postgres_user, server_settings  # noqa: E402
 from devstack.procs import free_port  # noqa: E402
+from services.matching.database import processed_events  # noqa: E402
 from services.matching.engine.normalize import normalize_table  # noqa: E402
 from services.matching.engine.pipeline import dedupe  # noqa: E402
 from services.matching.jobs.rematch import best_probability  # noqa: E402
 from services.matching.linking import bulk  # noqa: E402
 from services.matching.linking.service import link_records  # noqa: E402
-from services.matching.records.service import apply_beneficiary_upserts  # noqa: E402
+from services.matching.records.service import SUBSCRIPTION, apply_beneficiary_upserts  # noqa: E402
+from shared.consumer import EventConsumer  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.events import EventEnvelope  # noqa: E402
+from shared.kafka import ensure_topics, make_producer  # noqa: E402
 from shared.migrations import upgrade  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
 
@@ -132,11 +143,20 @@ async def time_singles(database: Database, records: list[dict]) -> np.ndarray:
     return np.array(latencies) * 1000
 
 
+UPSERTED = SUBSCRIPTION.topics[0]
+
+
+def _events(records: list[dict]) -> list[EventEnvelope]:
+    """The registry's events of new enrolments with these attributes (keyed by enrolment, as its
+    relay publishes them)."""
+    return [EventEnvelope(type=UPSERTED, producer="registry", key=str(i),
+                          payload={"id": str(i), "ministry_code": "BENCH", "programme_code": "BENCH", "version": 1,
+                                   **attributes})
+            for i, attributes in zip(_ids(len(records)), records, strict=True)]
+
+
 async def time_stream(database: Database, records: list[dict], batch: int) -> float:
-    events = [EventEnvelope(type="registry.beneficiary.upserted", producer="registry", key=str(i),
-                            payload={"id": str(i), "ministry_code": "BENCH", "programme_code": "BENCH", "version": 1,
-                                     **attributes})
-              for i, attributes in zip(_ids(len(records)), records, strict=True)]
+    events = _events(records)
     t = time.perf_counter()
     for start in range(0, len(events), batch):
         async with database.sessionmaker() as session, session.begin():
@@ -144,7 +164,48 @@ async def time_stream(database: Database, records: list[dict], batch: int) -> fl
     return time.perf_counter() - t
 
 
-async def run(url: str, linked: int, singles: int, stream: int, batch: int) -> dict:
+def _publish(settings: ServiceSettings, events: list[EventEnvelope]) -> None:
+    producer = make_producer(settings)
+    try:
+        for event in events:
+            producer.send(event.topic, key=event.key.encode(), value=event.to_bytes())
+        producer.flush(timeout=120)
+    finally:
+        producer.close(timeout=10)
+
+
+async def time_consumer_stream(settings: ServiceSettings, database: Database, records: list[dict],
+                               timeout_s: float = 1800) -> tuple[int, float]:
+    """(events counted, seconds) of the stream through the broker and the service's consumer: from
+    the end of its first batch to the last event applied."""
+    await asyncio.to_thread(ensure_topics, settings, [UPSERTED])
+    await asyncio.to_thread(_publish, settings, _events(records))
+    consumer = EventConsumer(settings=settings, database=database, processed=processed_events,
+                             subscription=SUBSCRIPTION)
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
+    try:
+        started = time.perf_counter()
+        first: tuple[int, float] | None = None
+        while consumer.applied_total < len(records):
+            if running.done():
+                running.result()  # its error
+                raise RuntimeError("the consumer stopped before the stream was applied")
+            if time.perf_counter() - started > timeout_s:
+                raise TimeoutError(f"{consumer.applied_total} of {len(records)} events applied in {timeout_s:.0f} s")
+            if first is None and consumer.applied_total:
+                first = (consumer.applied_total, time.perf_counter())
+            await asyncio.sleep(0.002)
+        ended = time.perf_counter()
+    finally:
+        stop.set()
+        await running
+    if first is None or first[0] == len(records):
+        raise RuntimeError("the whole stream came in one batch: nothing to time")
+    return len(records) - first[0], ended - first[1]
+
+
+async def run(url: str, bootstrap: str | None, linked: int, singles: int, stream: int, batch: int) -> dict:
     register = _read(bench_dir() / "bd_1000000_s42.parquet", linked)
     t = time.perf_counter()
     loaded = await load_register(url, register)
@@ -153,14 +214,17 @@ async def run(url: str, linked: int, singles: int, stream: int, batch: int) -> d
     arriving = _read(bench_dir() / "bd_100000_s42.parquet")
     single_records = _attributes(arriving.tail(singles))
     stream_records = _attributes(arriving.head(stream))
-    database = Database(ServiceSettings(database_url=url, service_name="bench-matching", environment="test",
-                                        kafka_bootstrap_servers="127.0.0.1:9",
-                                        log_json=False, db_pool_size=2))
+    settings = ServiceSettings(database_url=url, service_name="matching", environment="test",
+                               kafka_bootstrap_servers=bootstrap or "127.0.0.1:9", log_json=False, db_pool_size=2)
+    database = Database(settings)
     try:
         await time_singles(database, single_records[:20])  # warm-up (imports, caches, plans)
         latencies = await time_singles(database, single_records)
         loadavg = [round(x, 2) for x in os.getloadavg()]
-        stream_s = await time_stream(database, stream_records, batch)
+        if bootstrap is None:
+            streamed, stream_s = len(stream_records), await time_stream(database, stream_records, batch)
+        else:
+            streamed, stream_s = await time_consumer_stream(settings, database, stream_records)
         raw = await asyncpg.connect(url)
         try:
             shared_buffers = await raw.fetchval("SHOW shared_buffers")
@@ -173,9 +237,11 @@ async def run(url: str, linked: int, singles: int, stream: int, batch: int) -> d
         "link_p50_ms": round(float(np.percentile(latencies, 50)), 2),
         "link_p99_ms": round(float(np.percentile(latencies, 99)), 2),
         "link_singles": len(latencies),
+        "stream_path": "direct" if bootstrap is None else "consumer",
         "stream_records": len(stream_records),
-        "stream_batch": batch,
-        "stream_records_per_s": round(len(stream_records) / stream_s, 1),
+        "stream_records_timed": streamed,
+        "stream_batch": batch if bootstrap is None else 2_000,
+        "stream_records_per_s": round(streamed / stream_s, 1),
         "stream_s": round(stream_s, 1),
         "loadavg_at_stream": loadavg,
         "shared_buffers": shared_buffers,
@@ -202,15 +268,24 @@ def main() -> None:
     singles = int(os.environ.get("MATCHING_BENCH_SINGLES", 1_000))
     stream = int(os.environ.get("MATCHING_BENCH_STREAM", 100_000))
     batch = int(os.environ.get("MATCHING_BENCH_BATCH", 2_000))
+    direct = os.environ.get("MATCHING_BENCH_STREAM_PATH", "consumer") == "direct"
     postgres = EmbeddedPostgres("pg-bench-matching", free_port(), fast_and_unsafe=True)
     postgres.destroy()  # a leftover of an interrupted run
     postgres.start()
+    broker = None
+    bootstrap = None if direct else os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     try:
+        if not direct and not bootstrap:
+            broker = TansuBroker(free_port(), postgres.root / "broker.log")
+            broker.start()
+            bootstrap = broker.bootstrap
         if os.environ.get("MATCHING_BENCH_SHARED_BUFFERS"):
             restart_with_shared_buffers(postgres, os.environ["MATCHING_BENCH_SHARED_BUFFERS"])
         upgrade("matching", postgres.url)
-        result = asyncio.run(run(postgres.url, linked, singles, stream, batch))
+        result = asyncio.run(run(postgres.url, bootstrap, linked, singles, stream, batch))
     finally:
+        if broker is not None:
+            broker.stop()
         postgres.destroy()
     print(json.dumps(result))
 

@@ -13,9 +13,11 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, TextualSelect, Uuid, column, func, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +29,9 @@ from shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
-EventHandler = Callable[[AsyncSession, Sequence[EventEnvelope]], Awaitable[None]]
+EventHandler = Callable[..., Awaitable[None]]
+"""``handler(session, events)``; with a ``prepare``, ``handler(session, events, prepared)``."""
+Prepare = Callable[[Sequence[EventEnvelope]], Any]
 
 
 def define_processed_events_table(metadata: MetaData) -> Table:
@@ -42,11 +46,33 @@ def define_processed_events_table(metadata: MetaData) -> Table:
 
 @dataclass(frozen=True)
 class Subscription:
-    """What a service consumes: topics and the handler that applies a batch of new events."""
+    """What a service consumes: topics and the handler that applies a batch of new events.
+
+    ``prepare``, when given, is the batch's pure CPU work (no database): it runs in a worker thread
+    on the next batch while the current one is in its transaction, and its result is passed to the
+    handler as ``prepared`` (computed over every event polled; the handler is given the new ones,
+    which are all of them unless some were seen before)."""
 
     topics: tuple[str, ...]
     handler: EventHandler
     group_suffix: str = "main"
+    prepare: Prepare | None = None
+
+
+@dataclass
+class Polled:
+    """A poll's records, parsed, and what ``prepare`` made of them."""
+
+    records: dict[TopicPartition, list]
+    events: list[EventEnvelope]
+    prepared: Any = None
+
+    def first_offsets(self) -> dict[TopicPartition, int]:
+        return {tp: records[0].offset for tp, records in self.records.items()}
+
+    def next_offsets(self) -> dict[TopicPartition, OffsetAndMetadata]:
+        """What to commit once these records are applied: per partition, the offset after its last."""
+        return {tp: OffsetAndMetadata(records[-1].offset + 1, "", -1) for tp, records in self.records.items()}
 
 
 @lru_cache(maxsize=8)
@@ -62,8 +88,9 @@ def _record_processed_sql(processed: Table) -> TextualSelect:
 
 
 async def apply_events_once(session: AsyncSession, processed: Table, events: Sequence[EventEnvelope],
-                            handler: EventHandler) -> list[EventEnvelope]:
-    """Record the events' ids and apply only those not seen before, in the caller's transaction."""
+                            handler: EventHandler, *prepared: Any) -> list[EventEnvelope]:
+    """Record the events' ids and apply only those not seen before, in the caller's transaction
+    (``prepared``: what the subscription's ``prepare`` made of ``events``, passed on to the handler)."""
     unique = list({e.event_id: e for e in events}.values())
     if not unique:
         return []
@@ -71,7 +98,7 @@ async def apply_events_once(session: AsyncSession, processed: Table, events: Seq
         "ids": ",".join(str(e.event_id) for e in unique), "types": [e.type for e in unique]})).scalars())
     fresh = [e for e in unique if e.event_id in inserted]
     if fresh:
-        await handler(session, fresh)
+        await handler(session, fresh, *prepared)
     return fresh
 
 
@@ -109,26 +136,40 @@ class EventConsumer:
                 pass
 
     async def _consume(self, stop: asyncio.Event) -> None:
+        """Poll, apply, commit; the next batch is polled, parsed and prepared (worker thread) while
+        the current one is in its transaction, and the offsets committed are the applied batch's
+        own, never the positions the look-ahead has moved to."""
         backoff = 0.5
+        current: Polled | None = None
         while not stop.is_set():
+            ahead: asyncio.Future[Polled] | None = None
             try:
                 if self._consumer is None:
+                    current = None
                     self._consumer = await asyncio.to_thread(
                         make_consumer, self.settings, self.subscription.topics, self.group_id)
-                batch = await asyncio.to_thread(self._consumer.poll, 500)
-                if await self._broker_was_away():
-                    # Start over from the committed offsets rather than the positions held in
-                    # memory: a broker that restarted without its state (Tansu on memory storage)
-                    # has new, shorter logs in which an old position would skip events. On a
-                    # durable Kafka the committed offsets are there and nothing is read twice
-                    # that was not already skipped by event id.
-                    logger.info("broker was unreachable; the consumer restarts from committed offsets",
-                                extra={"group": self.group_id})
-                    consumer, self._consumer = self._consumer, None
-                    await asyncio.to_thread(_close_quietly, consumer)
+                if current is None:
+                    current = await asyncio.to_thread(self._poll)
+                    if await self._restarted_after_outage():
+                        current = None
+                        continue
+                if not current.records:
+                    current = None
                     continue
-                if batch:
-                    await self._apply_batch(batch)
+                ahead = asyncio.ensure_future(asyncio.to_thread(self._poll))
+                try:
+                    await self._apply(current)
+                except BaseException:
+                    # nothing of it was applied: rewind so that it (and the look-ahead) come again
+                    following = await _settled(ahead)
+                    self._rewind(current, following)
+                    current = None
+                    raise
+                following = await _settled(ahead)  # a failed poll hands out nothing: poll again
+                await self._commit(current)
+                current = following
+                if await self._restarted_after_outage():
+                    current = None
                 backoff = 0.5
             except Exception as exc:  # a broker outage or a failed batch: retry, never lose
                 logger.warning("consumer error; retrying", extra={"group": self.group_id, "error": str(exc)[:300]})
@@ -137,9 +178,24 @@ class EventConsumer:
                 except TimeoutError:
                     pass
                 backoff = min(backoff * 2, 5.0)
+        # a batch polled ahead and not applied is simply not committed: it comes again
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
             await asyncio.to_thread(_close_quietly, consumer)
+
+    async def _restarted_after_outage(self) -> bool:
+        """When the broker came back after an outage, drop the consumer (and what it polled ahead)
+        to start over from the committed offsets rather than the positions held in memory: a broker
+        that restarted without its state (Tansu on memory storage) has new, shorter logs in which an
+        old position would skip events. On a durable Kafka the committed offsets are there and
+        nothing is read twice that was not already skipped by event id."""
+        if not await self._broker_was_away():
+            return False
+        logger.info("broker was unreachable; the consumer restarts from committed offsets",
+                    extra={"group": self.group_id})
+        consumer, self._consumer = self._consumer, None
+        await asyncio.to_thread(_close_quietly, consumer)
+        return True
 
     async def _broker_was_away(self) -> bool:
         """True once the broker is reachable again after the watcher saw it unreachable."""
@@ -150,38 +206,67 @@ class EventConsumer:
             self._broker_lost = False
         return reachable
 
-    async def _apply_batch(self, batch: dict[TopicPartition, list]) -> None:
+    def _poll(self) -> Polled:
+        """A poll's records, parsed and prepared (in a worker thread: the consumer is used by one
+        thread at a time, the loop never touches it while this runs)."""
         assert self._consumer is not None
+        records = self._consumer.poll(500)
         events: list[EventEnvelope] = []
-        for tp, records in batch.items():
-            for record in records:
+        for tp, batch in records.items():
+            for record in batch:
                 try:
                     events.append(EventEnvelope.from_bytes(record.value))
                 except Exception:
                     EVENTS_REJECTED.labels(self.settings.service_name, tp.topic).inc()
                     logger.error("skipping a message that is not a valid event",
                                  extra={"topic": tp.topic, "partition": tp.partition, "offset": record.offset})
-        try:
-            async with self.database.sessionmaker() as session, session.begin():
-                fresh = await apply_events_once(session, self.processed, events, self.subscription.handler)
-        except Exception:
-            # Nothing was applied: rewind so the same records come again on the next poll.
-            for tp, records in batch.items():
-                self._consumer.seek(tp, records[0].offset)
-            raise
+        prepare = self.subscription.prepare
+        prepared = prepare(list({e.event_id: e for e in events}.values())) if prepare and events else None
+        return Polled(records, events, prepared)
+
+    async def _apply(self, polled: Polled) -> None:
+        extra = (polled.prepared,) if self.subscription.prepare is not None else ()
+        async with self.database.sessionmaker() as session, session.begin():
+            fresh = await apply_events_once(session, self.processed, polled.events, self.subscription.handler,
+                                            *extra)
         fresh_ids = {e.event_id for e in fresh}
-        for event in events:
+        for event in polled.events:
             if event.event_id in fresh_ids:
                 EVENTS_CONSUMED.labels(self.settings.service_name, event.type).inc()
             else:
                 EVENTS_SKIPPED.labels(self.settings.service_name, event.type).inc()
         self.applied_total += len(fresh)
+
+    def _rewind(self, current: Polled, following: Polled | None) -> None:
+        assert self._consumer is not None
+        for tp, offset in rewind_positions(current, following).items():
+            try:
+                self._consumer.seek(tp, offset)
+            except Exception:  # revoked by a rebalance: its new owner starts from the committed offset
+                logger.info("not rewinding a partition no longer assigned", extra={"partition": str(tp)})
+
+    async def _commit(self, polled: Polled) -> None:
+        assert self._consumer is not None
         try:
-            await asyncio.to_thread(self._consumer.commit)
+            await asyncio.to_thread(self._consumer.commit, polled.next_offsets())
         except (CommitFailedError, KafkaError) as exc:
             # The effects are committed; a redelivery after a rebalance is skipped by event id.
             logger.warning("offset commit failed; redelivered events will be skipped",
                            extra={"error": str(exc)[:300]})
+
+
+def rewind_positions(current: Polled, following: Polled | None) -> dict[TopicPartition, int]:
+    """Where to seek when ``current`` failed with ``following`` polled behind it: every partition
+    either holds, at the first offset handed out (a partition of both: ``current``'s, the earlier)."""
+    return {**(following.first_offsets() if following else {}), **current.first_offsets()}
+
+
+async def _settled(future: asyncio.Future[Polled]) -> Polled | None:
+    """The look-ahead's result, or None if it failed (its records were then not handed out)."""
+    try:
+        return await future
+    except Exception:
+        return None
 
 
 def _close_quietly(consumer: KafkaConsumer) -> None:

@@ -13,11 +13,10 @@ from services.matching.jobs.service import JobRunner
 from services.matching.linking.router import router as linking_router
 from services.matching.linking.service import PERSON_LINKED, PERSON_UNLINKED
 from services.matching.records.router import router as records_router
-from services.matching.records.service import apply_beneficiary_upserts
+from services.matching.records.service import SUBSCRIPTION
 from services.matching.reports.router import router as reports_router
 from services.matching.review.router import router as review_router
 from shared.app import ServiceSpec, create_service_app
-from shared.consumer import Subscription
 from shared.settings import ServiceSettings
 
 SPEC = ServiceSpec(
@@ -29,8 +28,7 @@ SPEC = ServiceSpec(
     produced_topics=[PERSON_LINKED, PERSON_UNLINKED],
     outbox=outbox,
     processed_events=processed_events,
-    subscriptions=[Subscription(topics=("registry.beneficiary.upserted",), handler=apply_beneficiary_upserts,
-                                group_suffix="records")],
+    subscriptions=[SUBSCRIPTION],
 )
 
 

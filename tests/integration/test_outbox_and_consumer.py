@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -244,3 +244,61 @@ async def test_the_consumer_applies_a_published_stream_exactly_once(scratch: Scr
     async with scratch.database.engine.connect() as connection:
         things = (await connection.scalars(select(scratch.effects.c.thing))).all()
     assert sorted(things) == sorted(f"s-{n}" for n in range(300))
+
+
+async def test_the_look_ahead_prepares_the_next_batch_and_a_failed_batch_loses_nothing(
+        scratch: ScratchService, infra: Stack) -> None:
+    """Batches are prepared ahead (while the previous one is applied); the second batch fails once:
+    it and the batch already polled behind it come again, every event is applied once, and the
+    committed offsets count every event (only applied batches were committed, all of them)."""
+    await asyncio.to_thread(ensure_topics, scratch.settings, [scratch.topic])
+    total = 5_000  # more than two polls of 2,000
+    async with scratch.database.sessionmaker() as session:
+        await add_events(session, scratch.outbox, [scratch.event(f"a-{n}") for n in range(total)])
+        await session.commit()
+    relay = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
+                        topics=[scratch.topic])
+    while await relay.relay_once():
+        pass
+    relay._close_producer()
+
+    applied_with: list[bool] = []
+    calls = 0
+
+    def prepare(events: Sequence[EventEnvelope]) -> list[uuid.UUID]:
+        return [e.event_id for e in events]
+
+    async def handler(session: AsyncSession, events: Sequence[EventEnvelope], prepared: list[uuid.UUID]) -> None:
+        nonlocal calls
+        calls += 1
+        applied_with.append(prepared == [e.event_id for e in events])
+        await scratch.record_effects(session, events)
+        if calls == 2:
+            raise RuntimeError("the second batch fails once")
+
+    consumer = EventConsumer(settings=scratch.settings, database=scratch.database, processed=scratch.processed,
+                             subscription=Subscription(topics=(scratch.topic,), handler=handler, prepare=prepare))
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    deadline = time.monotonic() + 60
+    while consumer.applied_total < total and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    stop.set()
+    await task
+
+    assert consumer.applied_total == total
+    assert await scratch.count(scratch.effects) == total
+    async with scratch.database.engine.connect() as connection:
+        things = (await connection.scalars(select(scratch.effects.c.thing))).all()
+    assert sorted(things) == sorted(f"a-{n}" for n in range(total))
+    assert calls >= 4  # at least three batches, the failed one twice
+    assert all(applied_with), "each batch was applied with what was prepared for it"
+
+    reader = KafkaConsumer(bootstrap_servers=scratch.settings.bootstrap_servers, group_id=consumer.group_id,
+                           enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(scratch.topic, p) for p in sorted(reader.partitions_for_topic(scratch.topic))]
+        # a new topic's offsets start at 0 (Tansu's end_offsets are not what it stores, so not those)
+        assert sum(reader.committed(tp) or 0 for tp in partitions) == total
+    finally:
+        reader.close()

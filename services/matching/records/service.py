@@ -6,6 +6,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import func, select, text
@@ -15,6 +16,7 @@ from services.matching.linking.models import PersonLink
 from services.matching.linking.service import (
     THREAD_ROWS,
     LinkContext,
+    PreparedBatch,
     beside,
     link_prepared,
     prepare_batch,
@@ -23,6 +25,7 @@ from services.matching.linking.service import (
 )
 from services.matching.records.models import SourceRecord
 from services.matching.records.schemas import SourceRecordPage, SourceRecordRead
+from shared.consumer import Subscription
 from shared.errors import NotFound
 from shared.events import EventEnvelope
 
@@ -52,12 +55,9 @@ def _canonical(record_id: str) -> str:
     return record_id if _CANONICAL_UUID.match(record_id) else str(uuid.UUID(record_id))
 
 
-async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
-    """Upsert each record's newest version, then link the records that changed.
-
-    An older version arriving late never overwrites a newer one; two versions of one record in a
-    batch count as two applied events.
-    """
+def _newest_rows(events: Sequence[EventEnvelope]) -> list[dict]:
+    """Each record's newest version among the events, as a source_records row; two versions of one
+    record count as two applied events."""
     newest: dict[str, dict] = {}
     for event in events:
         payload = event.payload
@@ -77,18 +77,55 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
             if previous["source_version"] > row["source_version"]:
                 row = {**previous, "events_applied": row["events_applied"]}
         newest[record_id] = row
-    if not newest:
+    return list(newest.values())
+
+
+@dataclass(frozen=True)
+class PreparedUpserts:
+    """The pure CPU part of applying a consumer batch: its rows, their attributes as JSON and their
+    normalised keys (the subscription's ``prepare``, run while the previous batch is in the database)."""
+
+    event_ids: list[uuid.UUID]
+    rows: list[dict]
+    attributes: list[str]
+    batch: PreparedBatch
+
+
+def prepare_beneficiary_upserts(events: Sequence[EventEnvelope]) -> PreparedUpserts:
+    rows = _newest_rows(events)
+    return PreparedUpserts(event_ids=[e.event_id for e in events], rows=rows,
+                           attributes=[orjson.dumps(r["attributes"]).decode() for r in rows],
+                           batch=prepare_batch([(r["record_id"], r["attributes"]) for r in rows]))
+
+
+async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[EventEnvelope],
+                                    prepared: PreparedUpserts | None = None) -> None:
+    """Upsert each record's newest version, then link the records that changed.
+
+    An older version arriving late never overwrites a newer one; two versions of one record in a
+    batch count as two applied events. ``prepared``: ``prepare_beneficiary_upserts`` of these
+    events, done ahead by the consumer (ignored if it was made of other events: some were seen
+    before).
+    """
+    preparing: asyncio.Future[PreparedBatch]
+    if prepared is not None and prepared.event_ids == [e.event_id for e in events]:
+        rows, attributes = prepared.rows, prepared.attributes
+        preparing = asyncio.get_running_loop().create_future()
+        preparing.set_result(prepared.batch)
+    else:
+        rows = _newest_rows(events)
+        attributes = [orjson.dumps(r["attributes"]).decode() for r in rows]
+        # the records are normalised (in a worker thread for a large batch) while the database
+        # upserts them and reads what linking needs besides their keys
+        preparing = asyncio.ensure_future(run_cpu(len(rows) >= THREAD_ROWS, prepare_batch,
+                                                  [(r["record_id"], r["attributes"]) for r in rows]))
+    if not rows:
         return
-    rows = list(newest.values())
     statement = _UPSERT_SQL.bindparams(
         ids=[r["record_id"] for r in rows], ministries=[r["ministry_code"] for r in rows],
         programmes=[r["programme_code"] for r in rows], versions=[r["source_version"] for r in rows],
-        attributes=[orjson.dumps(r["attributes"]).decode() for r in rows],
-        applied=[r["events_applied"] for r in rows], events=[r["last_event_id"] for r in rows])
-    # the records are normalised (in a worker thread for a large batch) while the database upserts
-    # them and reads what linking needs besides their keys
-    preparing = asyncio.ensure_future(run_cpu(len(rows) >= THREAD_ROWS, prepare_batch,
-                                              [(r["record_id"], r["attributes"]) for r in rows]))
+        attributes=attributes, applied=[r["events_applied"] for r in rows],
+        events=[r["last_event_id"] for r in rows])
     changed: list[str] = []
     context: list[LinkContext] = []
 
@@ -102,6 +139,11 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
         newer = set(changed)
         await link_prepared(session, batch.subset([i for i, r in enumerate(rows) if r["record_id"] in newer]),
                             context[0])
+
+
+# What the service consumes: the registry's beneficiary records, in the group "matching.records".
+SUBSCRIPTION = Subscription(topics=("registry.beneficiary.upserted",), handler=apply_beneficiary_upserts,
+                            prepare=prepare_beneficiary_upserts, group_suffix="records")
 
 
 async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRecordRead:

@@ -15,7 +15,7 @@ from services.matching.database import outbox
 from services.matching.linking.frames import family_block_keys, keys_from_lines
 from services.matching.linking.models import PersonLink
 from services.matching.linking.service import LOCK_ALL_FROM, RULES, THREAD_ROWS, link_records
-from services.matching.records.service import apply_beneficiary_upserts
+from services.matching.records.service import apply_beneficiary_upserts, prepare_beneficiary_upserts
 from shared.db import Database
 from shared.events import EventEnvelope
 from tests.integration.matching.test_incremental_linking import _person_of, database, person_record
@@ -128,3 +128,37 @@ async def test_block_keys_without_their_record_keys_are_taken_over(database: Dat
     assert line is not None and (0, record["nid"][-13:]) in blocks and len(blocks) > 1
     async with database.sessionmaker() as session:
         assert await session.scalar(select(PersonLink.person_id).where(PersonLink.record_id == record_id))
+
+
+async def _links(database: Database, ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    async with database.sessionmaker() as session:
+        return dict((await session.execute(select(PersonLink.record_id, PersonLink.person_id)
+                                           .where(PersonLink.record_id.in_(ids)))).all())
+
+
+async def test_a_batch_prepared_ahead_links_as_one_prepared_in_its_transaction(database: Database) -> None:
+    """The consumer's look-ahead (``prepare_beneficiary_upserts``) gives the links the handler gives
+    alone; prepared for other events (some seen before), it is not used."""
+    people = _distinct_people(THREAD_ROWS + 20, seed=7)
+    twins = [(uuid.uuid4(), uuid.uuid4()) for _ in people]  # each person under two ids, one per run
+    first = [_event(a, p) for (a, _), p in zip(twins, people, strict=True)]
+    await _apply(database, first)  # the handler alone
+
+    second = [_event(b, p) for (_, b), p in zip(twins, people, strict=True)]
+    prepared = prepare_beneficiary_upserts(second)
+    async with database.sessionmaker() as session, session.begin():
+        await apply_beneficiary_upserts(session, second, prepared)
+    links = await _links(database, [i for pair in twins for i in pair])
+    assert len(links) == 2 * len(people)
+    assert all(links[a] == links[b] for a, b in twins), "each second record joins its twin's person"
+    assert len({links[a] for a, _ in twins}) == len(people)
+
+    # prepared for other events than those given (the handler gets the consumer's new events only):
+    # not used, the handler prepares what it was given
+    third_ids = [uuid.uuid4() for _ in people[:3]]
+    third = [_event(i, p) for i, p in zip(third_ids, people[:3], strict=True)]
+    stale = prepare_beneficiary_upserts([second[0], third[0]])
+    async with database.sessionmaker() as session, session.begin():
+        await apply_beneficiary_upserts(session, third, stale)
+    links = await _links(database, third_ids + [b for _, b in twins[:3]])
+    assert [links[i] for i in third_ids] == [links[b] for _, b in twins[:3]]
