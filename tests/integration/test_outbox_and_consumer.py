@@ -302,3 +302,68 @@ async def test_the_look_ahead_prepares_the_next_batch_and_a_failed_batch_loses_n
         assert sum(reader.committed(tp) or 0 for tp in partitions) == total
     finally:
         reader.close()
+
+
+async def test_a_staged_batch_commits_with_its_handler_and_failures_lose_nothing(
+        scratch: ScratchService, infra: Stack) -> None:
+    """With a ``stage``, the next batch's transaction starts (event ids, staged writes) while the
+    current one finishes. A handler that fails once (its batch and the one staged behind it roll
+    back) and a stage that fails once (that batch alone comes again) lose nothing and apply nothing
+    twice: every event has its staged and its handled effect exactly once, and the committed
+    offsets count every event."""
+    await asyncio.to_thread(ensure_topics, scratch.settings, [scratch.topic])
+    total = 7_000  # four polls of up to 2,000
+    async with scratch.database.sessionmaker() as session:
+        await add_events(session, scratch.outbox, [scratch.event(f"b-{n}") for n in range(total)])
+        await session.commit()
+    relay = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
+                        topics=[scratch.topic])
+    while await relay.relay_once():
+        pass
+    relay._close_producer()
+
+    calls = {"stage": 0, "handler": 0}
+
+    def prepare(events: Sequence[EventEnvelope]) -> list[uuid.UUID]:
+        return [e.event_id for e in events]
+
+    async def stage(session: AsyncSession, events: Sequence[EventEnvelope], prepared: list[uuid.UUID]) -> int:
+        calls["stage"] += 1
+        await session.execute(scratch.effects.insert(), [{"thing": "staged " + e.payload["thing"]} for e in events])
+        if calls["stage"] == 3:
+            raise RuntimeError("the third stage fails once")
+        return len(events)
+
+    async def handler(session: AsyncSession, events: Sequence[EventEnvelope], prepared: list[uuid.UUID],
+                      staged: int) -> None:
+        calls["handler"] += 1
+        assert staged == len(events)
+        await session.execute(scratch.effects.insert(), [{"thing": "handled " + e.payload["thing"]} for e in events])
+        if calls["handler"] == 2:
+            raise RuntimeError("the second batch fails once")
+
+    consumer = EventConsumer(settings=scratch.settings, database=scratch.database, processed=scratch.processed,
+                             subscription=Subscription(topics=(scratch.topic,), handler=handler, prepare=prepare,
+                                                       stage=stage))
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    deadline = time.monotonic() + 90
+    while consumer.applied_total < total and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    stop.set()
+    await task
+
+    assert consumer.applied_total == total
+    assert calls["handler"] >= 5 and calls["stage"] >= 5  # four batches and more, two of them again
+    async with scratch.database.engine.connect() as connection:
+        things = (await connection.scalars(select(scratch.effects.c.thing))).all()
+    assert sorted(things) == sorted([f"staged b-{n}" for n in range(total)] + [f"handled b-{n}" for n in range(total)])
+    assert await scratch.count(scratch.processed) == total
+
+    reader = KafkaConsumer(bootstrap_servers=scratch.settings.bootstrap_servers, group_id=consumer.group_id,
+                           enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(scratch.topic, p) for p in sorted(reader.partitions_for_topic(scratch.topic))]
+        assert sum(reader.committed(tp) or 0 for tp in partitions) == total
+    finally:
+        reader.close()
