@@ -246,21 +246,49 @@ async def test_the_consumer_applies_a_published_stream_exactly_once(scratch: Scr
     assert sorted(things) == sorted(f"s-{n}" for n in range(300))
 
 
-async def test_the_look_ahead_prepares_the_next_batch_and_a_failed_batch_loses_nothing(
-        scratch: ScratchService, infra: Stack) -> None:
-    """Batches are prepared ahead (while the previous one is applied); the second batch fails once:
-    it and the batch already polled behind it come again, every event is applied once, and the
-    committed offsets count every event (only applied batches were committed, all of them)."""
+async def _published(scratch: ScratchService, things: list[str]) -> None:
+    """Events of these things staged in the outbox and published by the relay."""
     await asyncio.to_thread(ensure_topics, scratch.settings, [scratch.topic])
-    total = 5_000  # more than two polls of 2,000
     async with scratch.database.sessionmaker() as session:
-        await add_events(session, scratch.outbox, [scratch.event(f"a-{n}") for n in range(total)])
+        await add_events(session, scratch.outbox, [scratch.event(thing) for thing in things])
         await session.commit()
     relay = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
                         topics=[scratch.topic])
     while await relay.relay_once():
         pass
     relay._close_producer()
+
+
+async def _consume_until(consumer: EventConsumer, total: int, *, timeout_s: float) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    deadline = time.monotonic() + timeout_s
+    while consumer.applied_total < total and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    stop.set()
+    await task
+
+
+def _committed_total(scratch: ScratchService, group_id: str) -> int:
+    """The group's committed offsets summed over the topic's partitions: on a new topic (offsets
+    from 0) the events it has committed as applied. (Tansu's end_offsets are not what it stores,
+    so they are not compared.)"""
+    reader = KafkaConsumer(bootstrap_servers=scratch.settings.bootstrap_servers, group_id=group_id,
+                           enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(scratch.topic, p) for p in sorted(reader.partitions_for_topic(scratch.topic))]
+        return sum(reader.committed(tp) or 0 for tp in partitions)
+    finally:
+        reader.close()
+
+
+async def test_the_look_ahead_prepares_the_next_batch_and_a_failed_batch_loses_nothing(
+        scratch: ScratchService, infra: Stack) -> None:
+    """Batches are prepared ahead (while the previous one is applied); the second batch fails once:
+    it and the batch already polled behind it come again, every event is applied once, and the
+    committed offsets count every event (only applied batches were committed, all of them)."""
+    total = 5_000  # more than two polls of 2,000
+    await _published(scratch, [f"a-{n}" for n in range(total)])
 
     applied_with: list[bool] = []
     calls = 0
@@ -278,13 +306,7 @@ async def test_the_look_ahead_prepares_the_next_batch_and_a_failed_batch_loses_n
 
     consumer = EventConsumer(settings=scratch.settings, database=scratch.database, processed=scratch.processed,
                              subscription=Subscription(topics=(scratch.topic,), handler=handler, prepare=prepare))
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    deadline = time.monotonic() + 60
-    while consumer.applied_total < total and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-    stop.set()
-    await task
+    await _consume_until(consumer, total, timeout_s=60)
 
     assert consumer.applied_total == total
     assert await scratch.count(scratch.effects) == total
@@ -294,14 +316,7 @@ async def test_the_look_ahead_prepares_the_next_batch_and_a_failed_batch_loses_n
     assert calls >= 4  # at least three batches, the failed one twice
     assert all(applied_with), "each batch was applied with what was prepared for it"
 
-    reader = KafkaConsumer(bootstrap_servers=scratch.settings.bootstrap_servers, group_id=consumer.group_id,
-                           enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(scratch.topic, p) for p in sorted(reader.partitions_for_topic(scratch.topic))]
-        # a new topic's offsets start at 0 (Tansu's end_offsets are not what it stores, so not those)
-        assert sum(reader.committed(tp) or 0 for tp in partitions) == total
-    finally:
-        reader.close()
+    assert _committed_total(scratch, consumer.group_id) == total
 
 
 async def test_a_staged_batch_commits_with_its_handler_and_failures_lose_nothing(
@@ -311,16 +326,8 @@ async def test_a_staged_batch_commits_with_its_handler_and_failures_lose_nothing
     back) and a stage that fails once (that batch alone comes again) lose nothing and apply nothing
     twice: every event has its staged and its handled effect exactly once, and the committed
     offsets count every event."""
-    await asyncio.to_thread(ensure_topics, scratch.settings, [scratch.topic])
     total = 7_000  # four polls of up to 2,000
-    async with scratch.database.sessionmaker() as session:
-        await add_events(session, scratch.outbox, [scratch.event(f"b-{n}") for n in range(total)])
-        await session.commit()
-    relay = OutboxRelay(settings=scratch.settings, database=scratch.database, outbox=scratch.outbox,
-                        topics=[scratch.topic])
-    while await relay.relay_once():
-        pass
-    relay._close_producer()
+    await _published(scratch, [f"b-{n}" for n in range(total)])
 
     calls = {"stage": 0, "handler": 0}
 
@@ -345,13 +352,7 @@ async def test_a_staged_batch_commits_with_its_handler_and_failures_lose_nothing
     consumer = EventConsumer(settings=scratch.settings, database=scratch.database, processed=scratch.processed,
                              subscription=Subscription(topics=(scratch.topic,), handler=handler, prepare=prepare,
                                                        stage=stage))
-    stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
-    deadline = time.monotonic() + 90
-    while consumer.applied_total < total and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
-    stop.set()
-    await task
+    await _consume_until(consumer, total, timeout_s=90)
 
     assert consumer.applied_total == total
     assert calls["handler"] >= 5 and calls["stage"] >= 5  # four batches and more, two of them again
@@ -360,10 +361,4 @@ async def test_a_staged_batch_commits_with_its_handler_and_failures_lose_nothing
     assert sorted(things) == sorted([f"staged b-{n}" for n in range(total)] + [f"handled b-{n}" for n in range(total)])
     assert await scratch.count(scratch.processed) == total
 
-    reader = KafkaConsumer(bootstrap_servers=scratch.settings.bootstrap_servers, group_id=consumer.group_id,
-                           enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(scratch.topic, p) for p in sorted(reader.partitions_for_topic(scratch.topic))]
-        assert sum(reader.committed(tp) or 0 for tp in partitions) == total
-    finally:
-        reader.close()
+    assert _committed_total(scratch, consumer.group_id) == total
