@@ -9,12 +9,11 @@ Kafka only after that transaction commits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
@@ -29,12 +28,10 @@ from shared.metrics import EVENTS_CONSUMED, EVENTS_REJECTED, EVENTS_SKIPPED
 from shared.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 EventHandler = Callable[..., Awaitable[None]]
 """``handler(session, events)``; with a ``prepare``, ``handler(session, events, prepared)``."""
 Prepare = Callable[[Sequence[EventEnvelope]], Any]
-Stage = Callable[[AsyncSession, Sequence[EventEnvelope], Any], Awaitable[Any]]
 
 
 def define_processed_events_table(metadata: MetaData) -> Table:
@@ -54,21 +51,12 @@ class Subscription:
     ``prepare``, when given, is the batch's pure CPU work (no database): it runs in a worker thread
     on the next batch while the current one is in its transaction, and its result is passed to the
     handler as ``prepared`` (computed over every event polled; the handler is given the new ones,
-    which are all of them unless some were seen before).
-
-    ``stage``, when given with ``prepare``, is the first part of the batch's transaction:
-    ``stage(session, new events, prepared)`` runs on a second connection, in the next batch's own
-    transaction, while the current batch finishes; its result goes to the handler as ``staged``
-    (``handler(session, events, prepared, staged)``, same session). Its statements must only touch
-    rows of its own events (a row the current batch holds makes it wait for that batch's commit,
-    never the reverse), and anything that depends on the current batch's effects belongs in the
-    handler, which runs after that commit."""
+    which are all of them unless some were seen before)."""
 
     topics: tuple[str, ...]
     handler: EventHandler
     group_suffix: str = "main"
     prepare: Prepare | None = None
-    stage: Stage | None = None
 
 
 @dataclass
@@ -78,11 +66,6 @@ class Polled:
     records: dict[TopicPartition, list]
     events: list[EventEnvelope]
     prepared: Any = None
-    # staged: its transaction, open, with the new events recorded and ``stage`` done
-    transaction: contextlib.AsyncExitStack | None = None
-    session: AsyncSession | None = None
-    fresh: list[EventEnvelope] | None = None
-    staged: Any = None
 
     def first_offsets(self) -> dict[TopicPartition, int]:
         return {tp: records[0].offset for tp, records in self.records.items()}
@@ -108,21 +91,15 @@ async def apply_events_once(session: AsyncSession, processed: Table, events: Seq
                             handler: EventHandler, *prepared: Any) -> list[EventEnvelope]:
     """Record the events' ids and apply only those not seen before, in the caller's transaction
     (``prepared``: what the subscription's ``prepare`` made of ``events``, passed on to the handler)."""
-    fresh = await record_events_once(session, processed, events)
-    if fresh:
-        await handler(session, fresh, *prepared)
-    return fresh
-
-
-async def record_events_once(session: AsyncSession, processed: Table,
-                             events: Sequence[EventEnvelope]) -> list[EventEnvelope]:
-    """Record the events' ids in the caller's transaction; returns those not seen before."""
     unique = list({e.event_id: e for e in events}.values())
     if not unique:
         return []
     inserted = set((await session.execute(_record_processed_sql(processed), {
         "ids": ",".join(str(e.event_id) for e in unique), "types": [e.type for e in unique]})).scalars())
-    return [e for e in unique if e.event_id in inserted]
+    fresh = [e for e in unique if e.event_id in inserted]
+    if fresh:
+        await handler(session, fresh, *prepared)
+    return fresh
 
 
 class EventConsumer:
@@ -160,15 +137,15 @@ class EventConsumer:
 
     async def _consume(self, stop: asyncio.Event) -> None:
         """Poll, apply, commit; the next batch is polled, parsed and prepared (worker thread) while
-        the current one is in its transaction, then staged (its own transaction, a second
-        connection) when the subscription has a ``stage``. The offsets committed are the applied
-        batch's own, never the positions the look-ahead has moved to."""
+        the current one is in its transaction, and the offsets committed are the applied batch's
+        own, never the positions the look-ahead has moved to."""
         backoff = 0.5
         current: Polled | None = None
         while not stop.is_set():
+            ahead: asyncio.Future[Polled] | None = None
             try:
                 if self._consumer is None:
-                    current = await _discarded(current)
+                    current = None
                     self._consumer = await asyncio.to_thread(
                         make_consumer, self.settings, self.subscription.topics, self.group_id)
                 if current is None:
@@ -179,40 +156,20 @@ class EventConsumer:
                 if not current.records:
                     current = None
                     continue
-                if self.subscription.stage is not None and current.transaction is None:
-                    # a batch is staged before it is applied, so that the batch staged behind it can
-                    # only ever wait for it, never the reverse
-                    await self._stage(current)
                 ahead = asyncio.ensure_future(asyncio.to_thread(self._poll))
-                applying = asyncio.ensure_future(self._apply(current))
-                following: Polled | None = None
-                staging: asyncio.Future[None] | None = None
                 try:
-                    following = await _settled(ahead)  # a failed poll hands out nothing: poll again
-                    if following is not None and following.events and self.subscription.stage is not None:
-                        staging = asyncio.ensure_future(self._stage(following))
-                    await applying
+                    await self._apply(current)
                 except BaseException:
                     # nothing of it was applied: rewind so that it (and the look-ahead) come again
-                    await _settled(applying)
-                    if staging is not None:
-                        await _settled(staging)
-                    await _discarded(following)
+                    following = await _settled(ahead)
                     self._rewind(current, following)
                     current = None
                     raise
+                following = await _settled(ahead)  # a failed poll hands out nothing: poll again
                 await self._commit(current)
                 current = following
-                if staging is not None:
-                    try:
-                        await staging
-                    except BaseException:
-                        assert current is not None
-                        self._rewind(current, None)
-                        current = await _discarded(current)
-                        raise
                 if await self._restarted_after_outage():
-                    current = await _discarded(current)
+                    current = None
                 backoff = 0.5
             except Exception as exc:  # a broker outage or a failed batch: retry, never lose
                 logger.warning("consumer error; retrying", extra={"group": self.group_id, "error": str(exc)[:300]})
@@ -221,8 +178,7 @@ class EventConsumer:
                 except TimeoutError:
                     pass
                 backoff = min(backoff * 2, 5.0)
-        # a batch polled (or staged) ahead and not applied is not committed: it comes again
-        await _discarded(current)
+        # a batch polled ahead and not applied is simply not committed: it comes again
         if self._consumer is not None:
             consumer, self._consumer = self._consumer, None
             await asyncio.to_thread(_close_quietly, consumer)
@@ -268,36 +224,11 @@ class EventConsumer:
         prepared = prepare(list({e.event_id: e for e in events}.values())) if prepare and events else None
         return Polled(records, events, prepared)
 
-    async def _stage(self, polled: Polled) -> None:
-        """Open the batch's transaction, record its event ids and run ``stage`` on the new ones;
-        the transaction stays open for ``_apply`` (closed again if this fails)."""
-        assert self.subscription.stage is not None
-        transaction = contextlib.AsyncExitStack()
-        try:
-            session = await transaction.enter_async_context(self.database.sessionmaker())
-            await transaction.enter_async_context(session.begin())
-            fresh = await record_events_once(session, self.processed, polled.events)
-            staged = await self.subscription.stage(session, fresh, polled.prepared) if fresh else None
-        except BaseException as error:
-            # leaving with the error rolls back (aclose() would leave cleanly: a commit)
-            await transaction.__aexit__(type(error), error, error.__traceback__)
-            raise
-        polled.transaction, polled.session, polled.fresh, polled.staged = transaction, session, fresh, staged
-
     async def _apply(self, polled: Polled) -> None:
-        if polled.transaction is not None:
-            assert polled.session is not None and polled.fresh is not None
-            transaction, polled.transaction = polled.transaction, None
-            # leaving the stack commits (or, on an error, rolls back) and closes the session
-            async with transaction:
-                fresh = polled.fresh
-                if fresh:
-                    await self.subscription.handler(polled.session, fresh, polled.prepared, polled.staged)
-        else:
-            extra = (polled.prepared,) if self.subscription.prepare is not None else ()
-            async with self.database.sessionmaker() as session, session.begin():
-                fresh = await apply_events_once(session, self.processed, polled.events,
-                                                self.subscription.handler, *extra)
+        extra = (polled.prepared,) if self.subscription.prepare is not None else ()
+        async with self.database.sessionmaker() as session, session.begin():
+            fresh = await apply_events_once(session, self.processed, polled.events, self.subscription.handler,
+                                            *extra)
         fresh_ids = {e.event_id for e in fresh}
         for event in polled.events:
             if event.event_id in fresh_ids:
@@ -330,24 +261,12 @@ def rewind_positions(current: Polled, following: Polled | None) -> dict[TopicPar
     return {**(following.first_offsets() if following else {}), **current.first_offsets()}
 
 
-async def _settled(future: asyncio.Future[T]) -> T | None:
-    """The future's result, or None if it failed (a failed poll hands out no records; a failed
-    apply or stage has rolled back)."""
+async def _settled(future: asyncio.Future[Polled]) -> Polled | None:
+    """The look-ahead's result, or None if it failed (its records were then not handed out)."""
     try:
         return await future
     except Exception:
         return None
-
-
-async def _discarded(polled: Polled | None) -> None:
-    """Roll back and close the transaction a batch was staged in, if any (its records come again)."""
-    if polled is not None and polled.transaction is not None:
-        transaction, polled.transaction = polled.transaction, None
-        try:
-            await transaction.__aexit__(RuntimeError, RuntimeError("not applied"), None)
-        except Exception:
-            pass
-    return None
 
 
 def _close_quietly(consumer: KafkaConsumer) -> None:

@@ -7,7 +7,6 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 from sqlalchemy import func, select, text
@@ -99,59 +98,20 @@ def prepare_beneficiary_upserts(events: Sequence[EventEnvelope]) -> PreparedUpse
                            batch=prepare_batch([(r["record_id"], r["attributes"]) for r in rows]))
 
 
-@dataclass(frozen=True)
-class StagedUpserts:
-    """A batch's source records upserted (``stage_beneficiary_upserts``): its rows, the records that
-    changed, and their keys."""
-
-    rows: list[dict]
-    changed: list[str]
-    batch: PreparedBatch
-
-
-def _upsert_statement(rows: list[dict], attributes: list[str]) -> Any:
-    return _UPSERT_SQL.bindparams(
-        ids=[r["record_id"] for r in rows], ministries=[r["ministry_code"] for r in rows],
-        programmes=[r["programme_code"] for r in rows], versions=[r["source_version"] for r in rows],
-        attributes=attributes, applied=[r["events_applied"] for r in rows],
-        events=[r["last_event_id"] for r in rows])
-
-
-def _ready(prepared: PreparedUpserts | None, events: Sequence[EventEnvelope]) -> PreparedUpserts | None:
-    """``prepared`` if it was made of exactly these events (none of them seen before)."""
-    return prepared if prepared is not None and prepared.event_ids == [e.event_id for e in events] else None
-
-
-async def stage_beneficiary_upserts(session: AsyncSession, events: Sequence[EventEnvelope],
-                                    prepared: PreparedUpserts | None) -> StagedUpserts:
-    """The first part of a consumer batch's transaction (the subscription's ``stage``, run while the
-    batch before it finishes): the source records upserted. It touches only these records' rows."""
-    ready = _ready(prepared, events) or await run_cpu(True, prepare_beneficiary_upserts, events)
-    changed = list((await session.execute(_upsert_statement(ready.rows, ready.attributes))).scalars())
-    return StagedUpserts(rows=ready.rows, changed=changed, batch=ready.batch)
-
-
 async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[EventEnvelope],
-                                    prepared: PreparedUpserts | None = None,
-                                    staged: StagedUpserts | None = None) -> None:
+                                    prepared: PreparedUpserts | None = None) -> None:
     """Upsert each record's newest version, then link the records that changed.
 
     An older version arriving late never overwrites a newer one; two versions of one record in a
     batch count as two applied events. ``prepared``: ``prepare_beneficiary_upserts`` of these
     events, done ahead by the consumer (ignored if it was made of other events: some were seen
-    before). ``staged``: the upsert done already, in this transaction (``stage_beneficiary_upserts``).
+    before).
     """
-    if staged is not None:
-        if staged.changed:
-            context = await read_context(session, staged.changed)
-            await _link_changed(session, staged, context)
-        return
     preparing: asyncio.Future[PreparedBatch]
-    ready = _ready(prepared, events)
-    if ready is not None:
-        rows, attributes = ready.rows, ready.attributes
+    if prepared is not None and prepared.event_ids == [e.event_id for e in events]:
+        rows, attributes = prepared.rows, prepared.attributes
         preparing = asyncio.get_running_loop().create_future()
-        preparing.set_result(ready.batch)
+        preparing.set_result(prepared.batch)
     else:
         rows = _newest_rows(events)
         attributes = [orjson.dumps(r["attributes"]).decode() for r in rows]
@@ -161,29 +121,29 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
                                                   [(r["record_id"], r["attributes"]) for r in rows]))
     if not rows:
         return
+    statement = _UPSERT_SQL.bindparams(
+        ids=[r["record_id"] for r in rows], ministries=[r["ministry_code"] for r in rows],
+        programmes=[r["programme_code"] for r in rows], versions=[r["source_version"] for r in rows],
+        attributes=attributes, applied=[r["events_applied"] for r in rows],
+        events=[r["last_event_id"] for r in rows])
     changed: list[str] = []
     context: list[LinkContext] = []
 
     async def upsert_and_read() -> None:
-        changed.extend((await session.execute(_upsert_statement(rows, attributes))).scalars())
+        changed.extend((await session.execute(statement)).scalars())
         if changed:
             context.append(await read_context(session, changed))
 
     batch = await beside(upsert_and_read(), preparing)
     if changed:
-        await _link_changed(session, StagedUpserts(rows=rows, changed=changed, batch=batch), context[0])
-
-
-async def _link_changed(session: AsyncSession, staged: StagedUpserts, context: LinkContext) -> None:
-    newer = set(staged.changed)
-    await link_prepared(session, staged.batch.subset([i for i, r in enumerate(staged.rows) if r["record_id"] in newer]),
-                        context)
+        newer = set(changed)
+        await link_prepared(session, batch.subset([i for i, r in enumerate(rows) if r["record_id"] in newer]),
+                            context[0])
 
 
 # What the service consumes: the registry's beneficiary records, in the group "matching.records".
 SUBSCRIPTION = Subscription(topics=("registry.beneficiary.upserted",), handler=apply_beneficiary_upserts,
-                            prepare=prepare_beneficiary_upserts, stage=stage_beneficiary_upserts,
-                            group_suffix="records")
+                            prepare=prepare_beneficiary_upserts, group_suffix="records")
 
 
 async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRecordRead:

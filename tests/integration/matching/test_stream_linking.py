@@ -15,11 +15,7 @@ from services.matching.database import outbox
 from services.matching.linking.frames import family_block_keys, keys_from_lines
 from services.matching.linking.models import PersonLink
 from services.matching.linking.service import LOCK_ALL_FROM, RULES, THREAD_ROWS, link_records
-from services.matching.records.service import (
-    apply_beneficiary_upserts,
-    prepare_beneficiary_upserts,
-    stage_beneficiary_upserts,
-)
+from services.matching.records.service import apply_beneficiary_upserts, prepare_beneficiary_upserts
 from shared.db import Database
 from shared.events import EventEnvelope
 from tests.integration.matching.test_incremental_linking import _person_of, database, person_record
@@ -166,29 +162,3 @@ async def test_a_batch_prepared_ahead_links_as_one_prepared_in_its_transaction(d
         await apply_beneficiary_upserts(session, third, stale)
     links = await _links(database, third_ids + [b for _, b in twins[:3]])
     assert [links[i] for i in third_ids] == [links[b] for _, b in twins[:3]]
-
-
-async def test_a_staged_batch_links_as_one_applied_in_one_go(database: Database) -> None:
-    """The consumer's stage (source records upserted while the batch before finishes) and then the
-    handler, in one transaction: the records link as the handler alone links them; a record whose
-    version is not newer is upserted by nobody and linked by nobody."""
-    people = _distinct_people(THREAD_ROWS + 10, seed=11)
-    twins = [(uuid.uuid4(), uuid.uuid4()) for _ in people]
-    await _apply(database, [_event(a, p) for (a, _), p in zip(twins, people, strict=True)])
-
-    second = [_event(b, p) for (_, b), p in zip(twins, people, strict=True)]
-    async with database.sessionmaker() as session, session.begin():
-        staged = await stage_beneficiary_upserts(session, second, prepare_beneficiary_upserts(second))
-        assert sorted(staged.changed) == sorted(str(b) for _, b in twins)
-        await apply_beneficiary_upserts(session, second, None, staged)
-    links = await _links(database, [i for pair in twins for i in pair])
-    assert all(links[a] == links[b] for a, b in twins)
-    assert len({links[a] for a, _ in twins}) == len(people)
-
-    # the same version again (a redelivery under a new event id): nothing changes, nothing relinks
-    again = [_event(b, p) for (_, b), p in zip(twins[:2], people[:2], strict=True)]
-    async with database.sessionmaker() as session, session.begin():
-        staged = await stage_beneficiary_upserts(session, again, None)
-        assert staged.changed == []
-        await apply_beneficiary_upserts(session, again, None, staged)
-    assert await _links(database, [b for _, b in twins[:2]]) == {b: links[b] for _, b in twins[:2]}
