@@ -87,11 +87,16 @@ def _record_processed_sql(processed: Table) -> TextualSelect:
         RETURNING event_id""").columns(column("event_id", Uuid))
 
 
+def unique_events(events: Sequence[EventEnvelope]) -> list[EventEnvelope]:
+    """Each event once (a redelivery within a poll), in order of first appearance."""
+    return list({e.event_id: e for e in events}.values())
+
+
 async def apply_events_once(session: AsyncSession, processed: Table, events: Sequence[EventEnvelope],
                             handler: EventHandler, *prepared: Any) -> list[EventEnvelope]:
     """Record the events' ids and apply only those not seen before, in the caller's transaction
     (``prepared``: what the subscription's ``prepare`` made of ``events``, passed on to the handler)."""
-    unique = list({e.event_id: e for e in events}.values())
+    unique = unique_events(events)
     if not unique:
         return []
     inserted = set((await session.execute(_record_processed_sql(processed), {
@@ -142,7 +147,6 @@ class EventConsumer:
         backoff = 0.5
         current: Polled | None = None
         while not stop.is_set():
-            ahead: asyncio.Future[Polled] | None = None
             try:
                 if self._consumer is None:
                     current = None
@@ -166,8 +170,10 @@ class EventConsumer:
                     current = None
                     raise
                 following = await _settled(ahead)  # a failed poll hands out nothing: poll again
-                await self._commit(current)
-                current = following
+                # the look-ahead becomes current before the commit: if the commit raises, it is
+                # applied next rather than skipped (the applied batch, redelivered, is skipped by id)
+                applied, current = current, following
+                await self._commit(applied)
                 if await self._restarted_after_outage():
                     current = None
                 backoff = 0.5
@@ -221,7 +227,7 @@ class EventConsumer:
                     logger.error("skipping a message that is not a valid event",
                                  extra={"topic": tp.topic, "partition": tp.partition, "offset": record.offset})
         prepare = self.subscription.prepare
-        prepared = prepare(list({e.event_id: e for e in events}.values())) if prepare and events else None
+        prepared = prepare(unique_events(events)) if prepare and events else None
         return Polled(records, events, prepared)
 
     async def _apply(self, polled: Polled) -> None:

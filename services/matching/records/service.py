@@ -91,11 +91,20 @@ class PreparedUpserts:
     batch: PreparedBatch
 
 
-def prepare_beneficiary_upserts(events: Sequence[EventEnvelope]) -> PreparedUpserts:
+def _rows_and_attributes(events: Sequence[EventEnvelope]) -> tuple[list[dict], list[str]]:
+    """The batch's source_records rows and their attributes as JSON (the upsert's parameters)."""
     rows = _newest_rows(events)
-    return PreparedUpserts(event_ids=[e.event_id for e in events], rows=rows,
-                           attributes=[orjson.dumps(r["attributes"]).decode() for r in rows],
-                           batch=prepare_batch([(r["record_id"], r["attributes"]) for r in rows]))
+    return rows, [orjson.dumps(r["attributes"]).decode() for r in rows]
+
+
+def _keyed(rows: list[dict]) -> list[tuple[str, dict]]:
+    return [(r["record_id"], r["attributes"]) for r in rows]
+
+
+def prepare_beneficiary_upserts(events: Sequence[EventEnvelope]) -> PreparedUpserts:
+    rows, attributes = _rows_and_attributes(events)
+    return PreparedUpserts(event_ids=[e.event_id for e in events], rows=rows, attributes=attributes,
+                           batch=prepare_batch(_keyed(rows)))
 
 
 async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[EventEnvelope],
@@ -113,12 +122,10 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
         preparing = asyncio.get_running_loop().create_future()
         preparing.set_result(prepared.batch)
     else:
-        rows = _newest_rows(events)
-        attributes = [orjson.dumps(r["attributes"]).decode() for r in rows]
+        rows, attributes = _rows_and_attributes(events)
         # the records are normalised (in a worker thread for a large batch) while the database
         # upserts them and reads what linking needs besides their keys
-        preparing = asyncio.ensure_future(run_cpu(len(rows) >= THREAD_ROWS, prepare_batch,
-                                                  [(r["record_id"], r["attributes"]) for r in rows]))
+        preparing = asyncio.ensure_future(run_cpu(len(rows) >= THREAD_ROWS, prepare_batch, _keyed(rows)))
     if not rows:
         return
     statement = _UPSERT_SQL.bindparams(
