@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from devstack.stack import Stack
@@ -14,12 +15,17 @@ from tests.conftest import settings_for
 
 
 @pytest.fixture(scope="session")
-async def registry(infra: Stack) -> AsyncIterator[httpx.AsyncClient]:
+async def registry_app(infra: Stack) -> AsyncIterator[FastAPI]:
     app = create_app(settings_for(infra, service_name="registry"))
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def registry(registry_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=registry_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 import uuid
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from devstack.stack import Stack
+from services.registry.access import Caller
 from services.registry.persons.models import Person
+from services.registry.persons.reads import PersonReadBatcher, person_read_batcher
 from services.registry.persons.records import person_read
+from shared.db import Database
+from tests.conftest import settings_for
 from tests.integration.registry.factories import (
     audit_entries,
     create_household,
@@ -227,3 +235,48 @@ async def test_every_form_of_a_read_by_id_answers_alike_and_is_audited(registry:
 
     metrics = (await registry.get("/metrics")).text
     assert 'route="/persons/{person_id}",service="registry",status="403"' in metrics
+
+
+async def test_reads_that_arrive_together_share_statements_and_each_is_answered_and_audited(
+        registry: httpx.AsyncClient, registry_app: FastAPI) -> None:
+    own = [(await create_person(registry, "MOSW"))["id"] for _ in range(8)]
+    theirs = [(await create_person(registry, "MOFOOD"))["id"] for _ in range(4)]
+    missing = [str(uuid.uuid4()) for _ in range(3)]
+    asks = ([(person, "MOSW", 200) for person in own] + [(person, "MOSW", 403) for person in theirs]
+            + [(person, "MOSW", 404) for person in missing] + [(person, "MOFOOD", 200) for person in theirs])
+    random.Random(7).shuffle(asks)
+    batcher = person_read_batcher(registry_app.state.db)
+    sent_before = batcher.statements
+
+    responses = await asyncio.gather(*(
+        registry.get(f"/persons/{person}", headers={**headers(ministry), "X-Request-ID": f"together-{n}"})
+        for n, (person, ministry, _) in enumerate(asks)))
+
+    assert [r.status_code for r in responses] == [status for _, _, status in asks]
+    for response, (person, ministry, status) in zip(responses, asks, strict=True):
+        if status == 200:
+            assert response.json()["id"] == person and response.json()["registered_by"] == ministry
+        elif status == 403:
+            assert response.json()["detail"][0]["type"] == "personal_data.not_yours"
+        assert response.headers["x-request-id"] == f"together-{asks.index((person, ministry, status))}"
+    assert batcher.statements - sent_before < len(asks)  # some rode together
+    for n, (person, ministry, status) in enumerate(asks):
+        if status == 404:
+            continue
+        entries = await audit_entries(registry, entity_type="person", entity_id=person)
+        [entry] = [e for e in entries if e["request_id"] == f"together-{n}"]
+        assert entry["actor_ministry"] == ministry
+        assert entry["action"] == ("read" if status == 200 else "read.denied")
+
+
+async def test_every_read_of_a_failed_statement_gets_the_failure(infra: Stack) -> None:
+    # a database that refuses connections: the statement fails for real, and no reader waits forever
+    unreachable = Database(settings_for(infra, service_name="registry",
+                                        database_url="postgresql+asyncpg://nobody@127.0.0.1:9/none"))
+    batcher = PersonReadBatcher(unreachable)
+    caller = Caller(ministry_code="MOSW")
+    results = await asyncio.wait_for(asyncio.gather(
+        *(batcher.read(caller, uuid.uuid4(), f"failing-{n}") for n in range(5)), return_exceptions=True), 30)
+    assert len(results) == 5 and all(isinstance(r, OSError) for r in results), results
+    assert not batcher._in_flight and not batcher._queue
+    await unreachable.dispose()
