@@ -20,6 +20,7 @@ chunks); identifiers and dates through `vectorized`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -51,6 +52,9 @@ ISSUE_SCHEMA = {"row_number": pl.Int64, "severity": pl.String, "field": pl.Strin
                 "code": pl.String, "reason": pl.String, "source_record_id": pl.String}
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]{1,31}$"
 NAME_CACHE_LIMIT = 600_000
+# value as sent -> display (normalised) or the error's code and reason
+NAME_TABLE_SCHEMA = {"value": pl.String, "display": pl.String, "code": pl.String, "reason": pl.String}
+KEY_TABLE_SCHEMA = {"display": pl.String, "key": pl.String}  # display -> search key
 
 
 @dataclass
@@ -63,8 +67,11 @@ class Context:
     programmes: dict[str, str]  # code -> owning ministry
     ministries: frozenset[str]
     units: dict[str, dict[int, int | None]]  # level -> code -> code of the unit above
-    names: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
-    keys: dict[str, str | None] = field(default_factory=dict)
+    # Names normalised so far by the job, as tables joined to each chunk: a chunk's names are
+    # mostly known ones (the same given names, fathers' and mothers' names...), and a join finds
+    # them without a Python dictionary lookup per value.
+    names: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NAME_TABLE_SCHEMA))
+    keys: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=KEY_TABLE_SCHEMA))
     genders: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
@@ -110,30 +117,53 @@ def new_programmes(chunk: pl.DataFrame, context: Context) -> dict[str, str]:
 NAME_REASONS = {"name.empty": "the name is empty", "name.no_letters": "the name contains no letters"}
 
 
-def _map_names(series: pl.Series, context: Context) -> None:
-    """Fill the name caches for the series' new values: printable ASCII vectorised
-    (`vectorized.ascii_names`), the rest (Bangla...) by the scalar normaliser."""
-    fresh = [v for v in series.unique().drop_nulls().to_list() if v not in context.names]
-    if not fresh:
-        return
-    if len(context.names) + len(fresh) > NAME_CACHE_LIMIT:
-        context.names.clear()
-        context.keys.clear()
-    short = [v for v in fresh if len(v) <= 200]
-    for value in fresh:
-        if len(value) > 200:
-            context.names[value] = (None, "string_too_long", "String should have at most 200 characters")
-    ascii_values = pl.Series(short, dtype=pl.String)
-    is_ascii = ascii_values.str.contains(vec.ASCII_PRINTABLE)
-    for value, display, code, key in vec.ascii_names(ascii_values.filter(is_ascii).to_list()).iter_rows():
-        context.names[value] = (display, code, NAME_REASONS.get(code) if code else None)
-        if display is not None:
-            context.keys[display] = key
-    for value in ascii_values.filter(~is_ascii).to_list():
+def _known_names(values: pl.Series, context: Context) -> pl.DataFrame:
+    """`NAME_TABLE_SCHEMA` rows of `values` (distinct, no nulls), normalising the ones the job has
+    not seen: printable ASCII vectorised (`vectorized.ascii_names`), the rest (Bangla...) by the
+    scalar normaliser. The new ones join the job's table (and their ASCII search keys its keys)."""
+    if context.names.height + values.len() > NAME_CACHE_LIMIT:
+        context.names = pl.DataFrame(schema=NAME_TABLE_SCHEMA)
+        context.keys = pl.DataFrame(schema=KEY_TABLE_SCHEMA)
+    asked = values.to_frame("value")
+    known = asked.join(context.names, on="value", how="inner")
+    fresh = asked.join(context.names, on="value", how="anti")["value"]
+    if fresh.is_empty():
+        return known
+    too_long = fresh.str.len_chars() > 200
+    is_ascii = fresh.str.contains(vec.ASCII_PRINTABLE) & ~too_long
+    ascii_names = vec.ascii_names(fresh.filter(is_ascii).to_list())
+    rest: list[tuple[str, str | None, str | None, str | None]] = []
+    for value in fresh.filter(too_long).to_list():
+        rest.append((value, None, "string_too_long", "String should have at most 200 characters"))
+    for value in fresh.filter(~is_ascii & ~too_long).to_list():
         try:
-            context.names[value] = (lenient_person_name(value, field="name"), None, None)
+            rest.append((value, lenient_person_name(value, field="name"), None, None))
         except NormalizationError as error:
-            context.names[value] = (None, error.code, error.reason)
+            rest.append((value, None, error.code, error.reason))
+    new = pl.concat([
+        ascii_names.select("value", "display", "code",
+                           pl.col("code").replace_strict(NAME_REASONS, default=None, return_dtype=pl.String)
+                           .alias("reason")),
+        pl.DataFrame(rest, schema=NAME_TABLE_SCHEMA, orient="row")])
+    context.names = pl.concat([context.names, new])
+    ascii_keys = ascii_names.filter(pl.col("display").is_not_null()).select("display", "key")
+    context.keys = pl.concat([context.keys, ascii_keys.join(context.keys, on="display", how="anti")
+                              .unique("display", keep="first", maintain_order=True)])
+    return pl.concat([known, new])
+
+
+def _search_keys(displays: pl.Series, context: Context) -> pl.DataFrame:
+    """`KEY_TABLE_SCHEMA` rows of `displays` (distinct, no nulls), the new ones computed and kept."""
+    asked = displays.to_frame("display")
+    fresh = asked.join(context.keys, on="display", how="anti")["display"].to_list()
+    if fresh:
+        context.keys = pl.concat([context.keys, pl.DataFrame(
+            {"display": fresh, "key": [search_key(d) for d in fresh]}, schema=KEY_TABLE_SCHEMA)])
+    return asked.join(context.keys, on="display", how="inner")
+
+
+def _distinct(frame: pl.DataFrame, columns: Iterable[str]) -> pl.Series:
+    return pl.concat([frame[c] for c in columns]).drop_nulls().unique()
 
 
 def _lookup(column: str, mapping: dict[str, Any], values: list[str], index: int, dtype: Any) -> pl.Expr:
@@ -198,27 +228,21 @@ def prepare_chunk(chunk: pl.DataFrame, *, first_row: int, context: Context, now:
                                            pl.col("ministry_code")))
 
     # -- names: the scalar normaliser, once per distinct value -------------------------------------
+    names = _known_names(_distinct(frame, NAME_COLUMNS), context)
     for column in NAME_COLUMNS:
-        _map_names(frame[column], context)
-    name_values = {c: frame[c].unique().drop_nulls().to_list() for c in NAME_COLUMNS}
-    frame = frame.with_columns(
-        *(_lookup(c, context.names, name_values[c], 0, pl.String).alias(f"__{c}") for c in NAME_COLUMNS),
-        *(_lookup(c, context.names, name_values[c], 1, pl.String).alias(f"__{c}_code") for c in NAME_COLUMNS),
-        *(_lookup(c, context.names, name_values[c], 2, pl.String).alias(f"__{c}_reason") for c in NAME_COLUMNS))
+        frame = frame.join(names.rename({"value": column, "display": f"__{column}", "code": f"__{column}_code",
+                                         "reason": f"__{column}_reason"}),
+                           on=column, how="left", maintain_order="left")
     for column in NAME_COLUMNS:
         error(pl.col(f"__{column}_code").is_not_null(), column, pl.col(f"__{column}_code"),
               pl.col(f"__{column}_reason"))
     error(pl.col("__name_bn").is_null() & pl.col("__name_en").is_null()
           & pl.col("__name_bn_code").is_null() & pl.col("__name_en_code").is_null(), "name_bn", "name.missing",
           "give name_bn or name_en (or both)")
+    keys = _search_keys(_distinct(frame, ("__name_bn", "__name_en")), context)
     for column in ("name_bn", "name_en"):
-        displays = frame[f"__{column}"].unique().drop_nulls().to_list()
-        for display in displays:
-            if display not in context.keys:
-                context.keys[display] = search_key(display)
-        frame = frame.with_columns(pl.col(f"__{column}").replace_strict(
-            displays, [context.keys[d] for d in displays], default=None, return_dtype=pl.String)
-            .alias(f"{column}_key"))
+        frame = frame.join(keys.rename({"display": f"__{column}", "key": f"{column}_key"}),
+                           on=f"__{column}", how="left", maintain_order="left")
 
     # -- gender ---------------------------------------------------------------------------------------
     for value in frame["gender"].unique().drop_nulls().to_list():
@@ -319,34 +343,43 @@ LEVELS = ("division", "district", "upazila", "union")
 
 
 def _derive_address(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
-    """`geography.service.derive_address`, vectorised: the first failing rule of a row wins."""
-    effective = {level: pl.col(f"__{level}_code") for level in LEVELS}
-    sent = dict(effective)
-    blamed: pl.Expr = pl.lit(None, dtype=pl.String)
-    blamed_value: pl.Expr = pl.lit(None, dtype=pl.Int64)
-    first_error: pl.Expr = pl.lit(None, dtype=pl.String)  # "code|field|value|reason"
+    """`geography.service.derive_address`, vectorised: the first failing rule of a row wins.
+
+    From the lowest level sent up: a code must exist; the level above is derived from it, and
+    a code sent for that level must agree. Each level's step is materialised (`with_columns`)
+    before the next: as one expression the nested conditions grew with every level, and
+    planning it cost more than running it."""
+    sent = {level: f"__sent_{level}" for level in LEVELS}
+    frame = frame.with_columns(*(pl.col(f"__{level}_code").alias(sent[level]) for level in LEVELS),
+                               pl.lit(None, dtype=pl.String).alias("__blamed"),
+                               pl.lit(None, dtype=pl.Int64).alias("__blamed_value"),
+                               pl.lit(None, dtype=pl.String).alias("__address_error"))  # "code|field|value|reason"
+    first_error, blamed, blamed_value = pl.col("__address_error"), pl.col("__blamed"), pl.col("__blamed_value")
     for index in range(len(LEVELS) - 1, -1, -1):
         level = LEVELS[index]
-        code = effective[level]
+        code = pl.col(f"__{level}_code")  # as sent, or derived from the level below
         units = context.units.get(level, {})
         known = code.is_in(list(units)) if units else pl.lit(False)
         unknown = pl.format("address.unknown_unit|{}|{}|there is no {} with code {}", pl.lit(f"{level}_code"),
                             code, pl.lit(level), code)
-        first_error = pl.when(first_error.is_null() & code.is_not_null() & ~known).then(unknown) \
-            .otherwise(first_error)
-        blamed_value = pl.when(blamed.is_null() & code.is_not_null()).then(code).otherwise(blamed_value)
-        blamed = pl.when(blamed.is_null() & code.is_not_null()).then(pl.lit(f"{level}_code")).otherwise(blamed)
+        frame = frame.with_columns(
+            pl.when(first_error.is_null() & code.is_not_null() & ~known).then(unknown).otherwise(first_error)
+            .alias("__address_error"),
+            pl.when(blamed.is_null() & code.is_not_null()).then(code).otherwise(blamed_value).alias("__blamed_value"),
+            pl.when(blamed.is_null() & code.is_not_null()).then(pl.lit(f"{level}_code")).otherwise(blamed)
+            .alias("__blamed"))
         if index == 0:
             continue
         parent_level = LEVELS[index - 1]
         parent = code.replace_strict(units, default=None, return_dtype=pl.Int64) if units else pl.lit(None,
                                                                                                      dtype=pl.Int64)
-        sent_parent = sent[parent_level]
+        sent_parent = pl.col(sent[parent_level])
         inconsistent = pl.format("address.inconsistent|{}|{}|{} {} lies in {} {}, not {} {}", blamed, blamed_value,
                                  blamed.str.replace("_code", ""), blamed_value, pl.lit(parent_level), parent,
                                  pl.lit(parent_level), sent_parent)
-        first_error = pl.when(first_error.is_null() & code.is_not_null() & known & sent_parent.is_not_null()
-                              & (sent_parent != parent)).then(inconsistent).otherwise(first_error)
-        effective[parent_level] = pl.when(code.is_not_null()).then(parent).otherwise(effective[parent_level])
-    return frame.with_columns(first_error.alias("__address_error"),
-                              *(effective[level].alias(f"__{level}_code") for level in LEVELS))
+        frame = frame.with_columns(
+            pl.when(first_error.is_null() & code.is_not_null() & known & sent_parent.is_not_null()
+                    & (sent_parent != parent)).then(inconsistent).otherwise(first_error).alias("__address_error"),
+            pl.when(code.is_not_null()).then(parent).otherwise(pl.col(f"__{parent_level}_code"))
+            .alias(f"__{parent_level}_code"))
+    return frame.drop(*sent.values(), "__blamed", "__blamed_value")
