@@ -119,8 +119,9 @@ NAME_REASONS = {"name.empty": "the name is empty", "name.no_letters": "the name 
 
 def _known_names(values: pl.Series, context: Context) -> pl.DataFrame:
     """`NAME_TABLE_SCHEMA` rows of `values` (distinct, no nulls), normalising the ones the job has
-    not seen: printable ASCII vectorised (`vectorized.ascii_names`), the rest (Bangla...) by the
-    scalar normaliser. The new ones join the job's table (and their ASCII search keys its keys)."""
+    not seen: printable ASCII and plain Bangla vectorised (`vectorized.ascii_names`,
+    `vectorized.bangla_names`), the rest by the scalar normaliser. The new ones join the job's
+    table (and the vectorised search keys its keys)."""
     if context.names.height + values.len() > NAME_CACHE_LIMIT:
         context.names = pl.DataFrame(schema=NAME_TABLE_SCHEMA)
         context.keys = pl.DataFrame(schema=KEY_TABLE_SCHEMA)
@@ -131,11 +132,13 @@ def _known_names(values: pl.Series, context: Context) -> pl.DataFrame:
         return known
     too_long = fresh.str.len_chars() > 200
     is_ascii = fresh.str.contains(vec.ASCII_PRINTABLE) & ~too_long
+    is_plain_bangla = pl.select(vec.is_plain_bangla_name(pl.lit(fresh))).to_series() & ~too_long
     ascii_names = vec.ascii_names(fresh.filter(is_ascii).to_list())
+    bangla_names = vec.bangla_names(fresh.filter(is_plain_bangla).to_list())
     rest: list[tuple[str, str | None, str | None, str | None]] = []
     for value in fresh.filter(too_long).to_list():
         rest.append((value, None, "string_too_long", "String should have at most 200 characters"))
-    for value in fresh.filter(~is_ascii & ~too_long).to_list():
+    for value in fresh.filter(~is_ascii & ~is_plain_bangla & ~too_long).to_list():
         try:
             rest.append((value, lenient_person_name(value, field="name"), None, None))
         except NormalizationError as error:
@@ -144,10 +147,13 @@ def _known_names(values: pl.Series, context: Context) -> pl.DataFrame:
         ascii_names.select("value", "display", "code",
                            pl.col("code").replace_strict(NAME_REASONS, default=None, return_dtype=pl.String)
                            .alias("reason")),
+        bangla_names.select("value", "display", pl.lit(None, dtype=pl.String).alias("code"),
+                            pl.lit(None, dtype=pl.String).alias("reason")),
         pl.DataFrame(rest, schema=NAME_TABLE_SCHEMA, orient="row")])
     context.names = pl.concat([context.names, new])
-    ascii_keys = ascii_names.filter(pl.col("display").is_not_null()).select("display", "key")
-    context.keys = pl.concat([context.keys, ascii_keys.join(context.keys, on="display", how="anti")
+    vectorised_keys = pl.concat([ascii_names.filter(pl.col("display").is_not_null()).select("display", "key"),
+                                 bangla_names.select("display", "key")])
+    context.keys = pl.concat([context.keys, vectorised_keys.join(context.keys, on="display", how="anti")
                               .unique("display", keep="first", maintain_order=True)])
     return pl.concat([known, new])
 

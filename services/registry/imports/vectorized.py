@@ -17,6 +17,7 @@ and give every other form to `parse_date_of_birth`, one call per distinct value.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -288,3 +289,52 @@ def ascii_names(values: list[str]) -> pl.DataFrame:
            .otherwise(pl.col("__tokens").list.join(" ")))
     return frame.select("value", pl.when(pl.col("code").is_null()).then(pl.col("display")).alias("display"),
                         "code", pl.when(pl.col("code").is_null()).then(key).alias("key"))
+
+
+# Bangla letters and signs (categories L and M of the Bengali block), but the nukta and the
+# sandhi mark: the only two that NFC reorders. Digits, currency signs and numerics are not in it.
+_BANGLA_LETTERS_AND_SIGNS = "".join(chr(c) for c in range(0x0980, 0x0A00)
+                                    if unicodedata.category(chr(c))[0] in "LM" and c not in (0x09BC, 0x09FE))
+# A name of those, ASCII spaces, ZWNJ and colons, with at least one letter: the form most Bangla
+# names arrive in. `bangla_names` gives what the scalar normaliser would for it.
+PLAIN_BANGLA_NAME = f"^[ \u200c:{_BANGLA_LETTERS_AND_SIGNS}]+$"
+_BANGLA_LETTER = "[\u0985-\u09b9]"
+# What NFC does to such text: nukta letters (composition exclusions) decomposed, e + aa and
+# e + au length mark composed.
+_NFC_BANGLA = {"\u09dc": "\u09a1\u09bc", "\u09dd": "\u09a2\u09bc", "\u09df": "\u09af\u09bc",
+               "\u09c7\u09be": "\u09cb", "\u09c7\u09d7": "\u09cc"}
+
+
+def is_plain_bangla_name(value: pl.Expr) -> pl.Expr:
+    """Whether `bangla_names` handles the value (otherwise the scalar normaliser does): only
+    `PLAIN_BANGLA_NAME` characters, a letter, and every colon after a letter or sign (there it
+    is a visarga; after a space or first it stays a colon)."""
+    without_zwnj = value.str.replace_all("\u200c", "", literal=True)
+    return (value.str.contains(PLAIN_BANGLA_NAME) & value.str.contains(_BANGLA_LETTER)
+            & ~without_zwnj.str.contains("(^| ):"))
+
+
+def bangla_names(values: list[str]) -> pl.DataFrame:
+    """`lenient_person_name` and the search key (`persons.service.search_key`) of plain Bangla
+    names (`is_plain_bangla_name`), vectorised: columns `value`, `display`, `key`.
+
+    `normalize_bangla_text` on such text: ZWNJ removed, each colon a visarga, NFC (`_NFC_BANGLA`),
+    spaces collapsed. It has a letter and no digit, so it is a valid name. Its key: the glued
+    visarga honorifics split off ("মোঃআব্দুর"), the honorifics left out unless nothing else
+    is left (casefolding, apostrophes and punctuation do not arise)."""
+    from shared.normalize.names import _GLUED_PREFIXES, HONORIFICS
+
+    display = pl.col("value").str.replace_all("\u200c", "", literal=True).str.replace_all(":", "\u0983", literal=True)
+    for text, canonical in _NFC_BANGLA.items():
+        display = display.str.replace_all(text, canonical, literal=True)
+    display = display.str.replace_all(" +", " ").str.strip_chars(" ")
+    glued = "|".join(re.escape(p) for p in _GLUED_PREFIXES)  # longest first, as `_split_glued` tries them
+    frame = pl.DataFrame({"value": values}, schema={"value": pl.String}).with_columns(display.alias("display"))
+    frame = frame.with_columns(pl.col("display").str.replace_all(f"(^| )({glued})([^ ])", "${1}${2} ${3}")
+                               .str.split(" ").alias("__tokens"))
+    honorifics = sorted(HONORIFICS)
+    frame = frame.with_columns(pl.col("__tokens").list.eval(pl.element().filter(~pl.element().is_in(honorifics)))
+                               .alias("__kept"))
+    key = pl.when(pl.col("__kept").list.len() > 0).then(pl.col("__kept").list.join(" ")) \
+        .otherwise(pl.col("__tokens").list.join(" "))
+    return frame.select("value", "display", key.alias("key"))

@@ -156,3 +156,41 @@ def test_ascii_names_agree_with_the_scalar_normalisers() -> None:
         if (display, code, key) != (*expected, expected_key):
             mismatches.append((value, (display, code, key), (*expected, expected_key)))
     assert not mismatches, mismatches[:10]
+
+
+BANGLA_NOISE = ["\u200c", ":", " ", "  ", "\u09c7\u09be", "\u09c7\u09d7", "\u09df", "\u09dc", "\u09dd", "মোঃ", "মো:",
+                "মোছাঃ", "\u09c7", "\u09be", "\u09d7", "\u200d", "\u09bc", "\u09cd", "১", "ঃ", "\u0981", "\u00a0",
+                "\u09cd\u09bc", "ত্\u200d", "-", "শ্রী", "মৃত", "\u0903"]
+
+
+def test_plain_bangla_names_agree_with_the_scalar_normalisers() -> None:
+    from services.registry.persons.schemas import lenient_person_name
+    from services.registry.persons.service import search_key
+
+    rng = random.Random(12)
+    words = ["মোঃ", "মো:", "মোহাম্মদ", "আব্দুর", "রহিম", "মোছাঃ", "রহিমা", "খাতুন", "শ্রী", "অমল", "চন্দ্র", "দাস",
+             "মোঃআব্দুর", "মোছাঃরহিমা", "জান্নাতুল", "ফেরদৌস", "ভূঁইয়া", "মিয়া", "সৌমিক", "কৃষ্ণ", "লক্ষ্মী",
+             "জনাব", "মরহুম", "দুঃখী", "উৎপল"]
+    values = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for _ in range(3_000)]
+    try:
+        bench = pl.read_parquet(BENCH, columns=["name_bn", "father_bn", "mother_bn", "spouse_bn"])
+        values += [x for c in bench.columns for x in bench[c].drop_nulls().head(3_000).to_list()]
+    except FileNotFoundError:
+        pass
+    noisy = []
+    for value in values[:6_000]:
+        chars = list(value)
+        for _ in range(rng.randint(1, 3)):
+            chars.insert(rng.randint(0, len(chars)), rng.choice(BANGLA_NOISE))
+        noisy.append("".join(chars))
+    candidates = pl.Series(list(dict.fromkeys(values + noisy + [":রহিম", "রহিম :", "রহিম::", "মোঃ", "ে"])))
+    plain = candidates.filter(pl.select(v.is_plain_bangla_name(pl.lit(candidates))).to_series())
+    assert 0.3 * candidates.len() < plain.len() < candidates.len()  # both paths are exercised
+    mismatches = []
+    for value, display, key in v.bangla_names(plain.to_list()).iter_rows():
+        expected = lenient_person_name(value, field="name")  # a plain name is a valid one
+        if (display, key) != (expected, search_key(expected)):
+            mismatches.append((value, (display, key), (expected, search_key(expected))))
+    assert not mismatches, mismatches[:10]
+    for refused in ("১২৩", "রহিম ২", "\u09be", ":রহিম", "রহিম\u00a0খাতুন", "য\u09bc", "ত্\u200dপল"):
+        assert not pl.select(v.is_plain_bangla_name(pl.lit(refused))).item(), refused
