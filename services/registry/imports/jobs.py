@@ -300,7 +300,7 @@ class ImportRunner:
     async def _write_in_order(self, connection: asyncpg.Connection, job: ImportJob, prepared: Prepared, *,
                               start: int, before: asyncio.Task[None] | None) -> None:
         try:
-            await self._write(connection, job, prepared, start=start)
+            await self._write(connection, job, prepared, start=start, before=before)
         except asyncpg.UniqueViolationError:
             # The same record in this chunk and the one written beside it: write it again once
             # that one has committed (it then finds the record stored).
@@ -308,15 +308,16 @@ class ImportRunner:
                 raise
             with contextlib.suppress(Exception):
                 await before
-            await self._write(connection, job, prepared, start=start)
+            await self._write(connection, job, prepared, start=start, before=before)
 
     async def _write(self, connection: asyncpg.Connection, job: ImportJob, prepared: Prepared, *,
-                     start: int) -> None:
+                     start: int, before: asyncio.Task[None] | None = None) -> None:
         # Built beside the chunk's statements (on another core), as most chunks are all new.
         all_new_events = asyncio.ensure_future(asyncio.to_thread(
             chunk_events, prepared.stage, now=prepared.now, key=batch_key(job.id)))
         try:
-            await self._write_chunk(connection, job, prepared, start=start, all_new_events=all_new_events)
+            await self._write_chunk(connection, job, prepared, start=start, all_new_events=all_new_events,
+                                    before=before)
         finally:
             if not all_new_events.done():
                 all_new_events.cancel()
@@ -325,7 +326,8 @@ class ImportRunner:
         self._last_commit = time.perf_counter()
 
     async def _write_chunk(self, connection: asyncpg.Connection, job: ImportJob, prepared: Prepared, *, start: int,
-                           all_new_events: asyncio.Future[list[tuple[str, str, str, bytes, int]]]) -> None:
+                           all_new_events: asyncio.Future[list[tuple[str, str, str, bytes, int]]],
+                           before: asyncio.Task[None] | None = None) -> None:
         rows_done = start + prepared.rows
         counts: dict[str, int] = {}
         async with connection.transaction():
@@ -359,6 +361,12 @@ class ImportRunner:
                 issues = prepared.issues.select(pl.lit(str(job.id)).alias("job_id"), pl.all())
                 await connection.copy_to_table("import_errors", schema_name="registry", source=_csv(issues),
                                                columns=sql.ISSUE_COLUMNS, format="csv")
+            if before is not None:
+                # The chunk before this one commits first: its statements may still be running
+                # (they started earlier but can take longer), and this chunk's progress update
+                # requires rows_done to be where the one before leaves it. Waited on without
+                # being cancelled with this chunk (asyncio.wait, not await).
+                await asyncio.wait([before])
             # Work time: since the previous commit of this run (reading and preparing overlap writing).
             elapsed = time.perf_counter() - self._last_commit
             row = await connection.fetchrow(sql.PROGRESS, job.id, self.owner, rows_done, prepared.failed,

@@ -275,6 +275,39 @@ async def test_an_interrupted_job_resumes_after_its_last_chunk_without_duplicate
         await database.dispose()
 
 
+async def test_a_chunk_whose_statements_end_first_still_commits_after_the_one_before(
+        infra: Stack, registry: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path) -> None:
+    # Two chunks are written at once. The first one's programme is locked by another transaction,
+    # so the second finishes its statements first: it must wait, then commit after the first.
+    tag = f"ORD{uuid.uuid4().hex[:6]}"
+    frame = bench_rows(tag, 600, ministry="MoSW").with_columns(
+        pl.when(pl.int_range(pl.len()) < 300).then(pl.lit("OAA")).otherwise(pl.lit("WIDOW")).alias("programme"))
+    database = Database(settings_for(infra))
+    try:
+        runner = ImportRunner(database, settings_for(infra))
+        path = jobs.import_dir() / f"{uuid.uuid4()}.parquet"
+        frame.write_parquet(path)
+        job = await jobs.create_job(database, caller=Caller("MOSW"), filename="mosw.parquet", fmt="parquet",
+                                    path=path, sha256="-", size_bytes=path.stat().st_size, chunk_rows=300,
+                                    request_id=None)
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "UPDATE registry.import_jobs SET status = 'running', lease_owner = :owner, "
+                "lease_until = now() + interval '1 hour' WHERE id = :id"), {"owner": runner.owner, "id": job.id})
+        async with engine.connect() as blocker:
+            await blocker.execute(text("SELECT code FROM registry.programmes WHERE code = 'OAA' FOR UPDATE"))
+            processing = asyncio.create_task(runner.process(job.id))
+            await asyncio.sleep(3)  # the second chunk is written meanwhile, up to its commit
+            assert not processing.done()
+            await blocker.rollback()
+        await asyncio.wait_for(processing, 60)
+        done = (await registry.get(f"/imports/{job.id}", headers=headers("MOSW"))).json()
+        assert (done["status"], done["rows_done"], done["rows_created"], done["chunks_done"]) == (
+            "succeeded", 600, 600, 2)
+    finally:
+        await database.dispose()
+
+
 def _comparable(payload: dict[str, Any]) -> dict[str, Any]:
     """Timestamps compared as instants (the SQL and Polars spell UTC '+00:00' or 'Z')."""
     from datetime import datetime
