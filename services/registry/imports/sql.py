@@ -143,10 +143,12 @@ RESOLVED = [(INSERT_ADDRESSES, False), (UPDATE_ADDRESSES, False), (INSERT_PERSON
 # and addresses are the chunk's own, inserted or updated (so locked) by its transaction, and
 # only have to exist. Any count above 0 fails the chunk: nothing of it is kept.
 def _parents_check(source: str, where: str) -> str:
+    # Persons and addresses are looked up row by row (a correlated subquery, one index probe
+    # each): as NOT EXISTS the planner chose a hash anti join, which read the whole table for
+    # every chunk (130 ms at 300,000 persons, growing with the registry).
     return f"""
-WITH rows AS (SELECT * FROM {source} r WHERE {where}),
-named_ministries AS (SELECT DISTINCT ministry_code FROM rows),
-named_programmes AS (SELECT DISTINCT programme_code, ministry_code FROM rows),
+WITH named_ministries AS (SELECT DISTINCT ministry_code FROM {source} r WHERE {where}),
+named_programmes AS (SELECT DISTINCT programme_code, ministry_code FROM {source} r WHERE {where}),
 ministries AS (SELECT code FROM registry.ministries
                WHERE code IN (SELECT ministry_code FROM named_ministries) FOR KEY SHARE),
 programmes AS (SELECT code, ministry_code FROM registry.programmes
@@ -157,10 +159,10 @@ SELECT (SELECT count(*) FROM named_ministries n
        (SELECT count(*) FROM named_programmes n WHERE NOT EXISTS (
             SELECT FROM programmes p WHERE p.code = n.programme_code AND p.ministry_code = n.ministry_code))
            AS programmes,
-       (SELECT count(*) FROM rows r WHERE NOT EXISTS (SELECT FROM registry.persons p WHERE p.id = r.person_id))
-           AS persons,
-       (SELECT count(*) FROM rows r WHERE r.address_id IS NOT NULL
-            AND NOT EXISTS (SELECT FROM registry.addresses a WHERE a.id = r.address_id)) AS addresses
+       (SELECT count(*) FROM {source} r WHERE {where}
+            AND (SELECT true FROM registry.persons p WHERE p.id = r.person_id) IS NULL) AS persons,
+       (SELECT count(*) FROM {source} r WHERE {where} AND r.address_id IS NOT NULL
+            AND (SELECT true FROM registry.addresses a WHERE a.id = r.address_id) IS NULL) AS addresses
 """
 
 
