@@ -32,14 +32,15 @@ class Enrolment(Base):
         UniqueConstraint("programme_code", "source_record_id", name="uq_enrolments_source"),
         CheckConstraint("status IN ('active', 'suspended', 'inactive')", name="status"),
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
-        Index("ix_enrolments_ministry_person", "ministry_code", "person_id"),
+        # "this person's enrolments" and "does this ministry enrol this person" (migration 0007)
+        Index("ix_enrolments_person_ministry", "person_id", "ministry_code"),
         # the programme, and that the ministry is its owner, in one check
         ForeignKeyConstraint(["programme_code", "ministry_code"],
                              ["programmes.code", "programmes.ministry_code"], name="fk_enrolments_programme"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("persons.id"))
     programme_code: Mapped[str] = mapped_column(Text)
     # The programme's owner, copied so access checks need no join (programmes never move).
     ministry_code: Mapped[str] = mapped_column(Text)
