@@ -164,13 +164,15 @@ class PersonReadBatcher:
                 rows = await connection.fetch(
                     READ_PERSONS_SQL, [a.person_id for a in batch], [a.ministry for a in batch],
                     [a.roles for a in batch], [a.request_id for a in batch])
-        except BaseException as error:  # every reader of the batch gets the failure (a 500)
+        except Exception as error:  # every reader of the batch gets the failure (a 500)
             for asked in batch:
                 if not asked.answer.done():
                     asked.answer.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
             return
+        except BaseException:  # cancelled (the service stopping): so are its readers
+            for asked in batch:
+                asked.answer.cancel()
+            raise
         answers: dict[int, tuple[bool, str | None]] = {n: (readable, document) for n, readable, document in rows}
         for n, asked in enumerate(batch, start=1):
             if not asked.answer.done():  # a reader whose request was cancelled is gone

@@ -24,6 +24,7 @@ from devstack.stack import Stack
 from services.registry.access import Caller
 from services.registry.imports import jobs
 from services.registry.imports.jobs import ImportRunner, batch_key
+from services.registry.imports.models import ImportJob
 from shared.db import Database
 from shared.outbox import expand_rows
 from tests.conftest import settings_for
@@ -223,22 +224,29 @@ async def test_a_programme_exported_and_imported_again_is_unchanged(registry: ht
     assert (third["rows_unchanged"], third["rows_updated"]) == (4, 1)
 
 
+async def leased_job(database: Database, engine: AsyncEngine, runner: ImportRunner, frame: pl.DataFrame,
+                     ministry: str, *, chunk_rows: int) -> ImportJob:
+    """A job of `frame` as a Parquet upload, already running and leased by `runner` (for an hour)."""
+    path = jobs.import_dir() / f"{uuid.uuid4()}.parquet"
+    frame.write_parquet(path)
+    job = await jobs.create_job(database, caller=Caller(ministry), filename=f"{ministry.lower()}.parquet",
+                                fmt="parquet", path=path, sha256="-", size_bytes=path.stat().st_size,
+                                chunk_rows=chunk_rows, request_id=None)
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "UPDATE registry.import_jobs SET status = 'running', lease_owner = :owner, "
+            "lease_until = now() + interval '1 hour' WHERE id = :id"), {"owner": runner.owner, "id": job.id})
+    return job
+
+
 async def test_an_interrupted_job_resumes_after_its_last_chunk_without_duplicates(
         infra: Stack, registry: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path) -> None:
     tag = f"INT{uuid.uuid4().hex[:6]}"
     frame = bench_rows(tag, 1_000, ministry="MoCom")
     database = Database(settings_for(infra))
     try:
-        crashed = ImportRunner(database, settings_for(infra))
-        path = jobs.import_dir() / f"{uuid.uuid4()}.parquet"
-        frame.write_parquet(path)
-        job = await jobs.create_job(database, caller=Caller("MOCOM"), filename="mocom.parquet", fmt="parquet",
-                                    path=path, sha256="-", size_bytes=path.stat().st_size, chunk_rows=300,
-                                    request_id=None)
-        async with engine.begin() as connection:  # leased by the runner that will "crash"
-            await connection.execute(text(
-                "UPDATE registry.import_jobs SET status = 'running', lease_owner = :owner, "
-                "lease_until = now() + interval '1 hour' WHERE id = :id"), {"owner": crashed.owner, "id": job.id})
+        crashed = ImportRunner(database, settings_for(infra))  # leases the job, then "crashes"
+        job = await leased_job(database, engine, crashed, frame, "MOCOM", chunk_rows=300)
         await crashed.process(job.id, max_chunks=1)
 
         async def stored() -> int:
@@ -285,15 +293,7 @@ async def test_a_chunk_whose_statements_end_first_still_commits_after_the_one_be
     database = Database(settings_for(infra))
     try:
         runner = ImportRunner(database, settings_for(infra))
-        path = jobs.import_dir() / f"{uuid.uuid4()}.parquet"
-        frame.write_parquet(path)
-        job = await jobs.create_job(database, caller=Caller("MOSW"), filename="mosw.parquet", fmt="parquet",
-                                    path=path, sha256="-", size_bytes=path.stat().st_size, chunk_rows=300,
-                                    request_id=None)
-        async with engine.begin() as connection:
-            await connection.execute(text(
-                "UPDATE registry.import_jobs SET status = 'running', lease_owner = :owner, "
-                "lease_until = now() + interval '1 hour' WHERE id = :id"), {"owner": runner.owner, "id": job.id})
+        job = await leased_job(database, engine, runner, frame, "MOSW", chunk_rows=300)
         async with engine.connect() as blocker:
             await blocker.execute(text("SELECT code FROM registry.programmes WHERE code = 'OAA' FOR UPDATE"))
             processing = asyncio.create_task(runner.process(job.id))
