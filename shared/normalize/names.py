@@ -74,7 +74,7 @@ HONORIFICS: frozenset[str] = frozenset(
 
 # Visarga abbreviations that people glue to the next word ("মোঃআব্দুর"). Only these are
 # split off: a visarga inside a word is spelling (দুঃখ, অতঃপর).
-_GLUED_PREFIXES = tuple(
+GLUED_PREFIXES = tuple(
     sorted((h for h in HONORIFICS if h.endswith(VISARGA)), key=len, reverse=True)
 )
 
@@ -106,7 +106,7 @@ def normalize_person_name(s: str, *, field: str = "name") -> str:
 
 
 def _split_glued(token: str) -> list[str]:
-    for prefix in _GLUED_PREFIXES:
+    for prefix in GLUED_PREFIXES:
         if token.startswith(prefix) and len(token) > len(prefix):
             return [prefix, token[len(prefix):]]
     return [token]

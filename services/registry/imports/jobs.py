@@ -311,7 +311,7 @@ class ImportRunner:
             await self._write(connection, job, prepared, start=start, before=before)
 
     async def _write(self, connection: asyncpg.Connection, job: ImportJob, prepared: Prepared, *,
-                     start: int, before: asyncio.Task[None] | None = None) -> None:
+                     start: int, before: asyncio.Task[None] | None) -> None:
         # Built beside the chunk's statements (on another core), as most chunks are all new.
         all_new_events = asyncio.ensure_future(asyncio.to_thread(
             chunk_events, prepared.stage, now=prepared.now, key=batch_key(job.id)))
@@ -327,7 +327,7 @@ class ImportRunner:
 
     async def _write_chunk(self, connection: asyncpg.Connection, job: ImportJob, prepared: Prepared, *, start: int,
                            all_new_events: asyncio.Future[list[tuple[str, str, str, bytes, int]]],
-                           before: asyncio.Task[None] | None = None) -> None:
+                           before: asyncio.Task[None] | None) -> None:
         rows_done = start + prepared.rows
         counts: dict[str, int] = {}
         async with connection.transaction():

@@ -125,9 +125,10 @@ def _known_names(values: pl.Series, context: Context) -> pl.DataFrame:
     if context.names.height + values.len() > NAME_CACHE_LIMIT:
         context.names = pl.DataFrame(schema=NAME_TABLE_SCHEMA)
         context.keys = pl.DataFrame(schema=KEY_TABLE_SCHEMA)
-    asked = values.to_frame("value")
-    known = asked.join(context.names, on="value", how="inner")
-    fresh = asked.join(context.names, on="value", how="anti")["value"]
+    looked_up = values.to_frame("value").join(context.names.with_columns(pl.lit(True).alias("__known")),
+                                              on="value", how="left")
+    known = looked_up.filter(pl.col("__known").is_not_null()).drop("__known")
+    fresh = looked_up.filter(pl.col("__known").is_null())["value"]
     if fresh.is_empty():
         return known
     too_long = fresh.str.len_chars() > 200

@@ -258,6 +258,15 @@ def scalar_reasons(kind: str, values: Iterable[str], *, today: date) -> dict[str
 ASCII_PRINTABLE = r"^[\x20-\x7e]+$"
 
 
+def _key_of_tokens(tokens: pl.Expr) -> pl.Expr:
+    """`name_match_key`'s last step: the tokens without the honorifics, joined by spaces, or all of
+    them when nothing else is left."""
+    from shared.normalize.names import HONORIFICS
+
+    kept = tokens.list.eval(pl.element().filter(~pl.element().is_in(sorted(HONORIFICS))))
+    return pl.when(kept.list.len() > 0).then(kept.list.join(" ")).otherwise(tokens.list.join(" "))
+
+
 def ascii_names(values: list[str]) -> pl.DataFrame:
     """`lenient_person_name` and the search key (`persons.service.search_key`) of names in
     printable ASCII, vectorised: columns `value`, `display`, `code` (error), `key`.
@@ -267,9 +276,6 @@ def ascii_names(values: list[str]) -> pl.DataFrame:
     lower case; otherwise the key is the lower-cased text with apostrophes dropped, every other
     punctuation mark or symbol a space, and the honorifics left out unless nothing else is left.
     Longer values (over 200 characters) are the caller's to refuse."""
-    from shared.normalize.names import HONORIFICS
-
-    honorifics = sorted(h for h in HONORIFICS if h.isascii())
     frame = pl.DataFrame({"value": values}, schema={"value": pl.String})
     display = pl.col("value").str.replace_all(" +", " ").str.strip_chars(" ")
     frame = frame.with_columns(display.alias("display"))
@@ -282,11 +288,7 @@ def ascii_names(values: list[str]) -> pl.DataFrame:
         lower.str.replace_all("['`]", "").str.replace_all("[^a-z0-9 ]", " ").str.split(" ")
         .list.eval(pl.element().filter(pl.element() != "")).alias("__tokens"),
         has_digit.alias("__digit"), lower.alias("__lower"))
-    frame = frame.with_columns(pl.col("__tokens").list.eval(pl.element().filter(~pl.element().is_in(honorifics)))
-                               .alias("__kept"))
-    key = (pl.when(pl.col("__digit")).then(pl.col("__lower"))
-           .when(pl.col("__kept").list.len() > 0).then(pl.col("__kept").list.join(" "))
-           .otherwise(pl.col("__tokens").list.join(" ")))
+    key = pl.when(pl.col("__digit")).then(pl.col("__lower")).otherwise(_key_of_tokens(pl.col("__tokens")))
     return frame.select("value", pl.when(pl.col("code").is_null()).then(pl.col("display")).alias("display"),
                         "code", pl.when(pl.col("code").is_null()).then(key).alias("key"))
 
@@ -329,19 +331,13 @@ def bangla_names(values: list[str]) -> pl.DataFrame:
     a visarga, NFC (`_NFC_BANGLA`), spaces collapsed. It has a letter and no digit, so it is a
     valid name. Its key: the glued visarga honorifics split off ("মোঃআব্দুর"), the honorifics
     left out unless nothing else is left (casefolding, apostrophes and punctuation do not arise)."""
-    from shared.normalize.names import _GLUED_PREFIXES, HONORIFICS
+    from shared.normalize.names import GLUED_PREFIXES
 
     display = _without_joiners(pl.col("value")).str.replace_all(":", "\u0983", literal=True)
     for text, canonical in _NFC_BANGLA.items():
         display = display.str.replace_all(text, canonical, literal=True)
     display = display.str.replace_all(" +", " ").str.strip_chars(" ")
-    glued = "|".join(re.escape(p) for p in _GLUED_PREFIXES)  # longest first, as `_split_glued` tries them
+    glued = "|".join(re.escape(p) for p in GLUED_PREFIXES)  # longest first, as `_split_glued` tries them
     frame = pl.DataFrame({"value": values}, schema={"value": pl.String}).with_columns(display.alias("display"))
-    frame = frame.with_columns(pl.col("display").str.replace_all(f"(^| )({glued})([^ ])", "${1}${2} ${3}")
-                               .str.split(" ").alias("__tokens"))
-    honorifics = sorted(HONORIFICS)
-    frame = frame.with_columns(pl.col("__tokens").list.eval(pl.element().filter(~pl.element().is_in(honorifics)))
-                               .alias("__kept"))
-    key = pl.when(pl.col("__kept").list.len() > 0).then(pl.col("__kept").list.join(" ")) \
-        .otherwise(pl.col("__tokens").list.join(" "))
-    return frame.select("value", "display", key.alias("key"))
+    tokens = pl.col("display").str.replace_all(f"(^| )({glued})([^ ])", "${1}${2} ${3}").str.split(" ")
+    return frame.select("value", "display", _key_of_tokens(tokens).alias("key"))

@@ -103,7 +103,7 @@ LEFT JOIN LATERAL (
 ) ids ON true
 """
 
-_Answer = tuple[bool, str | None] | None  # (readable, document); None: no such person
+_Answer = tuple[bool, str | None] | None  # (readable, the document if readable); None: no such person
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +197,7 @@ async def read_person_json(database: Database, *, caller: Caller, person_id: uui
     if answer is None:
         raise person_not_found(person_id)
     readable, document = answer
-    if not readable or document is None:
+    if not readable:
         raise personal_data_refused(caller, person_id)
     return PersonRead.model_validate_json(document).model_dump_json().encode()
 
