@@ -119,6 +119,7 @@ class EventConsumer:
         self.group_id = f"{settings.service_name}.{subscription.group_suffix}"
         self._consumer: KafkaConsumer | None = None
         self._broker_lost = False
+        self._uncommitted: Polled | None = None  # applied, its offsets not committed yet
         self.applied_total = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -143,13 +144,18 @@ class EventConsumer:
     async def _consume(self, stop: asyncio.Event) -> None:
         """Poll, apply, commit; the next batch is polled, parsed and prepared (worker thread) while
         the current one is in its transaction, and the offsets committed are the applied batch's
-        own, never the positions the look-ahead has moved to."""
+        own, never the positions the look-ahead has moved to.
+
+        An applied batch's offsets are committed by the worker thread at the start of the next
+        poll (the client is used by one thread at a time), so the next transaction does not wait
+        for the broker's answer; on stopping, what is applied and not yet committed is committed."""
         backoff = 0.5
         current: Polled | None = None
         while not stop.is_set():
             try:
                 if self._consumer is None:
                     current = None
+                    self._uncommitted = None  # the old client's; redelivered events are skipped by id
                     self._consumer = await asyncio.to_thread(
                         make_consumer, self.settings, self.subscription.topics, self.group_id)
                 if current is None:
@@ -170,10 +176,8 @@ class EventConsumer:
                     current = None
                     raise
                 following = await _settled(ahead)  # a failed poll hands out nothing: poll again
-                # the look-ahead becomes current before the commit: if the commit raises, it is
-                # applied next rather than skipped (the applied batch, redelivered, is skipped by id)
-                applied, current = current, following
-                await self._commit(applied)
+                # committed by the next poll; the look-ahead becomes current
+                self._uncommitted, current = current, following
                 if await self._restarted_after_outage():
                     current = None
                 backoff = 0.5
@@ -186,6 +190,8 @@ class EventConsumer:
                 backoff = min(backoff * 2, 5.0)
         # a batch polled ahead and not applied is simply not committed: it comes again
         if self._consumer is not None:
+            if self._uncommitted is not None:
+                await asyncio.to_thread(self._commit_applied)
             consumer, self._consumer = self._consumer, None
             await asyncio.to_thread(_close_quietly, consumer)
 
@@ -216,6 +222,7 @@ class EventConsumer:
         """A poll's records, parsed and prepared (in a worker thread: the consumer is used by one
         thread at a time, the loop never touches it while this runs)."""
         assert self._consumer is not None
+        self._commit_applied()
         records = self._consumer.poll(500)
         events: list[EventEnvelope] = []
         for tp, batch in records.items():
@@ -251,10 +258,14 @@ class EventConsumer:
             except Exception:  # revoked by a rebalance: its new owner starts from the committed offset
                 logger.info("not rewinding a partition no longer assigned", extra={"partition": str(tp)})
 
-    async def _commit(self, polled: Polled) -> None:
-        assert self._consumer is not None
+    def _commit_applied(self) -> None:
+        """Commit the offsets of the batch applied last, if not done yet (in the thread that uses
+        the client)."""
+        applied, self._uncommitted = self._uncommitted, None
+        if applied is None or self._consumer is None:
+            return
         try:
-            await asyncio.to_thread(self._consumer.commit, polled.next_offsets())
+            self._consumer.commit(applied.next_offsets())
         except (CommitFailedError, KafkaError) as exc:
             # The effects are committed; a redelivery after a rebalance is skipped by event id.
             logger.warning("offset commit failed; redelivered events will be skipped",

@@ -48,7 +48,7 @@ def make_consumer(settings: ServiceSettings, topics: Iterable[str], group_id: st
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
-        max_poll_records=2000,
+        max_poll_records=settings.kafka_max_poll_records,
         # Only ensure_topics creates topics (with our partition count): a consumer's metadata
         # request must not create one with the broker's default count first.
         allow_auto_create_topics=False,

@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     kafka_replication_factor: int = Field(default=1, ge=1, le=10)
     kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(default=2000, ge=100)
+    kafka_max_poll_records: int = Field(
+        default=2000, ge=1, le=100_000,
+        description="events a consumer takes per poll, i.e. per transaction of a set-based handler")
     outbox_batch_size: int = Field(default=2000, ge=1, le=50000)
     outbox_poll_interval_s: float = Field(default=0.1, gt=0, le=60)
     outbox_retention_hours: float = Field(default=168, gt=0)

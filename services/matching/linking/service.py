@@ -31,7 +31,7 @@ import polars as pl
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.matching.database import outbox
 from services.matching.engine.blocking import default_rules
@@ -83,6 +83,9 @@ LOCK_ALL_FROM = 500
 # the same batch (2 cores: PostgreSQL on one, Python on the other); a record or a few are
 # handled inline, where a thread hand-off would only add latency.
 THREAD_ROWS = 64
+# From this many probes (a batch of about 300 records), a batch holding every lock bucket looks up
+# its candidates on two connections at once (see fetch_candidates).
+SPLIT_PROBES_FROM = 2_000
 # Below this many characters a result text is split in Python (Polars' per-call overhead dominates).
 SMALL_TEXT = 20_000
 
@@ -300,7 +303,9 @@ class PreparedBatch:
 
     ids: list[str]  # record ids, as text
     keys: pl.DataFrame
-    blocks: pl.DataFrame  # row, family, key: the batch's distinct blocking keys per record
+    # row, family, key: the batch's distinct blocking keys per record; a large batch's in key order,
+    # so that its inserts walk the blocking-key index in order (~12% cheaper than in record order)
+    blocks: pl.DataFrame
     probes_text: str  # the batch's distinct "family<TAB>key", one a line: probe i is line i
     probe_caps: np.ndarray
     probe_rows: np.ndarray  # records of the batch holding the key
@@ -348,7 +353,7 @@ def _assemble(record_ids: Sequence[uuid.UUID | str], keys: pl.DataFrame) -> Prep
     names = pl.concat([keys["name_bn"], keys["name_en"]]).drop_nulls().unique()
     return PreparedBatch(
         ids=ids, keys=keys,
-        blocks=blocks, probes_text=_tab_lines(probes),
+        blocks=by_key, probes_text=_tab_lines(probes),
         probe_caps=FAMILY_CAPS[probes["family"].to_numpy().astype(np.int64)], probe_rows=probe_rows,
         probe_start=np.concatenate([[0], np.cumsum(probe_rows)]).astype(np.int64),
         block_rows=by_key["row"].to_numpy().astype(np.int64),
@@ -445,29 +450,43 @@ def _read_csv(text: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
 
 class Candidates:
     """Stored records sharing a blocking key with a batch (see ``_CANDIDATES_SQL``), parsed on first
-    use (in the scoring thread, not on the event loop)."""
+    use (in the scoring thread, not on the event loop).
 
-    def __init__(self, hits: str = "", lines: str = "", counts: str = "") -> None:
-        self._raw = (hits, lines, counts)
+    ``parts``: the statement's results for consecutive slices of the batch's probes, each with the
+    number of its first probe; a record found by several slices is one candidate."""
+
+    def __init__(self, hits: str = "", lines: str = "", counts: str = "",
+                 parts: Sequence[tuple[str, str, str, int]] | None = None) -> None:
+        self._parts = list(parts) if parts is not None else [(hits, lines, counts, 0)]
 
     @cached_property
     def _parsed(self) -> tuple[list[str], pl.DataFrame, tuple[np.ndarray, np.ndarray], dict[str, int]]:
-        hits, lines, counts = self._raw
-        frame = _read_csv(lines, _CANDIDATE_SCHEMA)
-        if not frame["cand"].is_sorted():
-            frame = frame.sort("cand")
-        if len(hits) < SMALL_TEXT:  # one record's candidates: Polars' per-call overhead would dominate
-            pairs = np.array([line.split(",") for line in hits.split("\n")] if hits else [], dtype=np.int32)
-            hit_arrays = (pairs[:, 0], pairs[:, 1]) if len(pairs) else (np.zeros(0, np.int32), np.zeros(0, np.int32))
-        else:
-            parsed = _read_csv(hits, _HIT_SCHEMA)
-            hit_arrays = (parsed["probe"].to_numpy(), parsed["cand"].to_numpy())
-        name_counts = {}
-        if counts:
-            for line in counts.split("\n"):
-                skeleton, _, records = line.rpartition(",")
-                name_counts[skeleton] = int(records)
-        return frame["record_id"].to_list(), frame.drop("cand", "record_id"), hit_arrays, name_counts
+        frames, probes, cands, name_counts = [], [], [], {}
+        offset = 0
+        for hits, lines, counts, first_probe in self._parts:
+            frame = _read_csv(lines, _CANDIDATE_SCHEMA)
+            if not frame["cand"].is_sorted():
+                frame = frame.sort("cand")
+            probe, cand = _parse_hits(hits)
+            probes.append(probe + first_probe)
+            cands.append(np.where(cand >= 0, cand + offset, -1).astype(np.int32))
+            frames.append(frame)
+            offset += frame.height
+            if counts:
+                for line in counts.split("\n"):
+                    skeleton, _, records = line.rpartition(",")
+                    name_counts[skeleton] = int(records)
+        frame = frames[0] if len(frames) == 1 else pl.concat(frames)
+        hit_cand = cands[0] if len(cands) == 1 else np.concatenate(cands)
+        if len(frames) > 1:  # one candidate per record: renumber the hits onto the first of its rows
+            numbered = frame.select("record_id").with_row_index("old")
+            first = numbered.unique("record_id", keep="first", maintain_order=True).with_row_index("new")
+            new_of_old = numbered.join(first.select("record_id", "new"), on="record_id", how="left",
+                                       maintain_order="left")["new"].to_numpy().astype(np.int32)
+            hit_cand = np.where(hit_cand >= 0, new_of_old[np.maximum(hit_cand, 0)], -1).astype(np.int32)
+            frame = frame[first["old"].to_numpy()]
+        hit_probe = probes[0] if len(probes) == 1 else np.concatenate(probes)
+        return frame["record_id"].to_list(), frame.drop("cand", "record_id"), (hit_probe, hit_cand), name_counts
 
     @property
     def ids(self) -> list[str]:
@@ -494,16 +513,56 @@ class Candidates:
         return self._parsed[3]
 
 
+def _parse_hits(hits: str) -> tuple[np.ndarray, np.ndarray]:
+    """``probe,candidate`` lines as two arrays."""
+    if len(hits) < SMALL_TEXT:  # one record's candidates: Polars' per-call overhead would dominate
+        pairs = np.array([line.split(",") for line in hits.split("\n")] if hits else [], dtype=np.int32)
+        if not len(pairs):
+            return np.zeros(0, np.int32), np.zeros(0, np.int32)
+        return pairs[:, 0], pairs[:, 1]
+    parsed = _read_csv(hits, _HIT_SCHEMA)
+    return parsed["probe"].to_numpy(), parsed["cand"].to_numpy()
+
+
+def probe_slices(batch: PreparedBatch, slices: int) -> list[tuple[str, int]]:
+    """The batch's probe lines cut into ``slices`` consecutive runs: (lines, number of the first)."""
+    lines = batch.probes_text.split("\n")
+    size = -(-len(lines) // slices)
+    return [("\n".join(lines[start:start + size]), start) for start in range(0, len(lines), size)]
+
+
 async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude: Sequence[str] = (),
-                           with_counts: bool = False) -> Candidates:
+                           with_counts: bool = False, beside_engine: AsyncEngine | None = None) -> Candidates:
     """Every stored record sharing a blocking key with the batch, its keys and, ``with_counts``, how
-    many records carry each own name of the batch and of the candidates: one statement."""
+    many records carry each own name of the batch and of the candidates: one statement.
+
+    ``beside_engine``: for a large batch whose transaction holds every lock bucket, half of the
+    probes are looked up on a second connection of this engine at the same time (PostgreSQL runs a
+    statement on one core; the lookup is half of a batch's database time). It reads what the
+    session reads: only linking writes blocking keys, record keys and name counts, always under the
+    bucket locks, and the session has not written its own yet."""
     if not batch.probes:
         return Candidates()
-    found = (await session.execute(_CANDIDATES_SQL, {
-        "probes": batch.probes_text, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude),
-        "names": batch.names_text, "with_counts": with_counts})).one()
-    return Candidates(found.hits, found.lines, found.counts)
+    params = {"caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude), "names": batch.names_text,
+              "with_counts": with_counts}
+    if beside_engine is None or batch.probes < SPLIT_PROBES_FROM:
+        found = (await session.execute(_CANDIDATES_SQL, {**params, "probes": batch.probes_text})).one()
+        return Candidates(found.hits, found.lines, found.counts)
+    (mine, first_mine), (theirs, first_theirs) = probe_slices(batch, 2)
+
+    async def on_beside_connection() -> Any:
+        async with beside_engine.connect() as connection:
+            return (await connection.execute(_CANDIDATES_SQL, {**params, "probes": theirs})).one()
+
+    beside_lookup = asyncio.ensure_future(on_beside_connection())
+    try:
+        found = (await session.execute(_CANDIDATES_SQL, {**params, "probes": mine})).one()
+    except BaseException:
+        await asyncio.gather(beside_lookup, return_exceptions=True)
+        raise
+    other = await beside_lookup
+    return Candidates(parts=[(found.hits, found.lines, found.counts, first_mine),
+                             (other.hits, other.lines, other.counts, first_theirs)])
 
 
 def candidate_pairs_of(batch: PreparedBatch, candidates: Candidates) -> np.ndarray:
@@ -672,6 +731,11 @@ async def _existing_links(session: AsyncSession, record_ids: list[str], locked: 
     return links
 
 
+def _engine_of(session: AsyncSession) -> AsyncEngine | None:
+    """The engine the session draws its connection from (None: bound to one connection)."""
+    return session.bind if isinstance(session.bind, AsyncEngine) else None
+
+
 async def _oldest_first(session: AsyncSession, persons: Sequence[str]) -> list[str]:
     """The persons, oldest first (ties: by id): the oldest survives a merge."""
     created = dict((await session.execute(_CREATED_SQL, {"ids": list(persons)})).all())
@@ -757,7 +821,8 @@ async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: Li
         await _lock_keys(session, batch)
     # a changed record's stored keys are stale: it is compared through the batch's fresh keys
     candidates = await fetch_candidates(session, batch, exclude=list(context.old_lines),
-                                        with_counts=context.register >= MIN_RECORDS_FOR_ESTIMATION)
+                                        with_counts=context.register >= MIN_RECORDS_FOR_ESTIMATION,
+                                        beside_engine=_engine_of(session) if context.all_locked else None)
     scoring = asyncio.ensure_future(run_cpu(threaded, score_batch, batch, candidates, params, context.register))
     scored = await beside(_store_keys(session, batch, context.old_lines), scoring)
 
