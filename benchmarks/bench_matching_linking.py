@@ -15,10 +15,11 @@ the 100k bench file under fresh ids (new enrolments; the ground-truth columns ar
 * ``stream_records_per_s``: ``MATCHING_BENCH_STREAM`` (100,000) registry events through the service's
   own path: published to a broker (Tansu, started here, or ``KAFKA_BOOTSTRAP_SERVERS``), then
   consumed by the matching service's ``EventConsumer`` and subscription (its consumer group, polls
-  of up to 2,000 events, event ids recorded, source-record upsert plus linking, offsets committed
-  after each transaction). All events are published before the consumer starts; the rate is
-  counted from the end of its first batch (the group join and the first poll's wait are start-up,
-  not stream) to the last event applied.
+  of up to ``MatchingSettings.kafka_max_poll_records`` (5,000) events, event ids recorded,
+  source-record upsert plus linking, offsets committed after each transaction), in a process tuned
+  as the service tunes itself at start-up (``shared.runtime.tune_for_batch_work``). All events are
+  published before the consumer starts; the rate is counted from the end of its first batch (the
+  group join and the first poll's wait are start-up, not stream) to the last event applied.
   ``MATCHING_BENCH_STREAM_PATH=direct`` measures instead the handler alone
   (``apply_beneficiary_upserts`` called with ``MATCHING_BENCH_BATCH`` (2,000) events per
   transaction: no broker, no event-id bookkeeping), the measure of versions before this one.
@@ -59,11 +60,13 @@ from services.matching.jobs.rematch import best_probability  # noqa: E402
 from services.matching.linking import bulk  # noqa: E402
 from services.matching.linking.service import link_records  # noqa: E402
 from services.matching.records.service import SUBSCRIPTION, apply_beneficiary_upserts  # noqa: E402
+from services.matching.settings import MatchingSettings  # noqa: E402
 from shared.consumer import EventConsumer  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.events import EventEnvelope  # noqa: E402
 from shared.kafka import ensure_topics, make_producer  # noqa: E402
 from shared.migrations import upgrade  # noqa: E402
+from shared.runtime import tune_for_batch_work  # noqa: E402
 from shared.settings import ServiceSettings  # noqa: E402
 
 GROUND_TRUTH = ("person_id", "household_id")
@@ -214,9 +217,11 @@ async def run(url: str, bootstrap: str | None, linked: int, singles: int, stream
     arriving = _read(bench_dir() / "bd_100000_s42.parquet")
     single_records = _attributes(arriving.tail(singles))
     stream_records = _attributes(arriving.head(stream))
-    settings = ServiceSettings(database_url=url, service_name="matching", environment="test",
-                               kafka_bootstrap_servers=bootstrap or "127.0.0.1:9", log_json=False, db_pool_size=2)
+    # the service's own settings (its poll size) and interpreter settings (set at its start-up)
+    settings = MatchingSettings(database_url=url, environment="test",
+                                kafka_bootstrap_servers=bootstrap or "127.0.0.1:9", log_json=False, db_pool_size=2)
     database = Database(settings)
+    tune_for_batch_work()
     try:
         await time_singles(database, single_records[:20])  # warm-up (imports, caches, plans)
         latencies = await time_singles(database, single_records)
@@ -240,7 +245,7 @@ async def run(url: str, bootstrap: str | None, linked: int, singles: int, stream
         "stream_path": "direct" if bootstrap is None else "consumer",
         "stream_records": len(stream_records),
         "stream_records_timed": streamed,
-        "stream_batch": batch if bootstrap is None else 2_000,
+        "stream_batch": batch if bootstrap is None else settings.kafka_max_poll_records,
         "stream_records_per_s": round(streamed / stream_s, 1),
         "stream_s": round(stream_s, 1),
         "loadavg_at_stream": loadavg,

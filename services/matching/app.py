@@ -16,7 +16,9 @@ from services.matching.records.router import router as records_router
 from services.matching.records.service import SUBSCRIPTION
 from services.matching.reports.router import router as reports_router
 from services.matching.review.router import router as review_router
+from services.matching.settings import MatchingSettings
 from shared.app import ServiceSpec, create_service_app
+from shared.runtime import tune_for_batch_work
 from shared.settings import ServiceSettings
 
 SPEC = ServiceSpec(
@@ -29,6 +31,7 @@ SPEC = ServiceSpec(
     outbox=outbox,
     processed_events=processed_events,
     subscriptions=[SUBSCRIPTION],
+    settings_class=MatchingSettings,
 )
 
 
@@ -40,6 +43,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_lifespan(app):
+            # the consumer links batches with normalisation and scoring threads beside the loop
+            tune_for_batch_work()
             runner = JobRunner(app.state.db)
             app.state.jobs = runner
             await runner.resume_orphans()
