@@ -86,6 +86,10 @@ THREAD_ROWS = 64
 # From this many probes (a batch of about 300 records), a batch holding every lock bucket looks up
 # its candidates on two connections at once (see fetch_candidates).
 SPLIT_PROBES_FROM = 2_000
+# How long the split lookup waits for the pool's second connection. The batch holds every lock
+# bucket meanwhile, and a full pool may be full of requests waiting for those buckets: past this,
+# the session looks up the second half itself.
+BESIDE_CONNECT_TIMEOUT_S = 1.0
 # Below this many characters a result text is split in Python (Polars' per-call overhead dominates).
 SMALL_TEXT = 20_000
 
@@ -551,8 +555,15 @@ async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude:
     (mine, first_mine), (theirs, first_theirs) = probe_slices(batch, 2)
 
     async def on_beside_connection() -> Any:
-        async with beside_engine.connect() as connection:
+        try:
+            async with asyncio.timeout(BESIDE_CONNECT_TIMEOUT_S):
+                connection = await beside_engine.connect()
+        except TimeoutError:
+            return None
+        try:
             return (await connection.execute(_CANDIDATES_SQL, {**params, "probes": theirs})).one()
+        finally:
+            await connection.close()
 
     beside_lookup = asyncio.ensure_future(on_beside_connection())
     try:
@@ -561,6 +572,8 @@ async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude:
         await asyncio.gather(beside_lookup, return_exceptions=True)
         raise
     other = await beside_lookup
+    if other is None:  # no second connection to be had
+        other = (await session.execute(_CANDIDATES_SQL, {**params, "probes": theirs})).one()
     return Candidates(parts=[(found.hits, found.lines, found.counts, first_mine),
                              (other.hits, other.lines, other.counts, first_theirs)])
 

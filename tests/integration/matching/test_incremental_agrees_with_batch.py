@@ -122,3 +122,44 @@ async def test_incremental_and_batch_linking_agree(own_database: Database) -> No
     assert abs(persons_incremental - persons_batch) <= 0.01 * persons_batch
     # the batch moved only the records it disagreed on: every other record kept its person id
     assert result.records_changed == sum(incremental[i] != batch[i] for i in ids) < 0.02 * len(ids)
+
+
+@pytest.mark.skipif(not BENCH_FILE.exists(), reason="bench file not available")
+async def test_a_lookup_split_over_two_connections_finds_what_one_finds(
+        own_database: Database, infra: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large batch holding every lock bucket looks up half of its probes on a second connection;
+    with no second connection to be had (a pool of one), the session looks up both halves. Either
+    way: the candidates, pairs and name counts of one lookup on one connection."""
+    from services.matching.linking import service
+
+    table = pl.read_parquet(BENCH_FILE, columns=RECORD_COLUMNS).filter(pl.col("district_code").is_in(DISTRICTS))
+    rows = table.to_dicts()
+    await _arrive(own_database, rows[:3_000])
+    arriving = [{k: v for k, v in row.items() if v is not None and k not in ("unique_id", "programme", "ministry")}
+                for row in rows[3_000:3_600]]
+    batch = service.prepare_batch([(str(uuid.uuid4()), attributes) for attributes in arriving])
+    assert batch.probes >= service.SPLIT_PROBES_FROM
+
+    def found(candidates: service.Candidates) -> tuple[set[tuple[int, str]], dict[str, int]]:
+        pairs = service.candidate_pairs_of(batch, candidates).tolist()
+        return ({(left, candidates.ids[right - batch.size]) for left, right in pairs if right >= batch.size},
+                candidates.name_counts)
+
+    lone = Database(settings_for(infra, database_url=own_database.settings.database_url, db_pool_size=1,
+                                 db_max_overflow=0))
+    monkeypatch.setattr(service, "BESIDE_CONNECT_TIMEOUT_S", 0.2)
+    try:
+        async with own_database.sessionmaker() as session, session.begin():
+            whole = await service.fetch_candidates(session, batch, with_counts=True)
+            split = await service.fetch_candidates(session, batch, with_counts=True,
+                                                   beside_engine=own_database.engine)
+        async with lone.sessionmaker() as session, session.begin():
+            alone = await service.fetch_candidates(session, batch, with_counts=True, beside_engine=lone.engine)
+    finally:
+        await lone.dispose()
+    assert len(split._parts) == len(alone._parts) == 2 and len(whole._parts) == 1
+    expected_pairs, expected_counts = found(whole)
+    assert len(expected_pairs) > 100 and len(set(whole.ids)) == len(whole.ids)
+    for candidates in (split, alone):
+        assert sorted(candidates.ids) == sorted(whole.ids)
+        assert found(candidates) == (expected_pairs, expected_counts)
