@@ -553,6 +553,8 @@ async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude:
         found = (await session.execute(_CANDIDATES_SQL, {**params, "probes": batch.probes_text})).one()
         return Candidates(found.hits, found.lines, found.counts)
     (mine, first_mine), (theirs, first_theirs) = probe_slices(batch, 2)
+    # the batch's own names are counted by the first half; each half counts its candidates' names
+    second_half = {"probes": theirs, "names": ""}
 
     async def on_beside_connection() -> Any:
         try:
@@ -561,7 +563,7 @@ async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude:
         except TimeoutError:
             return None
         try:
-            return (await connection.execute(_CANDIDATES_SQL, {**params, "probes": theirs})).one()
+            return (await connection.execute(_CANDIDATES_SQL, {**params, **second_half})).one()
         finally:
             await connection.close()
 
@@ -573,7 +575,7 @@ async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude:
         raise
     other = await beside_lookup
     if other is None:  # no second connection to be had
-        other = (await session.execute(_CANDIDATES_SQL, {**params, "probes": theirs})).one()
+        other = (await session.execute(_CANDIDATES_SQL, {**params, **second_half})).one()
     return Candidates(parts=[(found.hits, found.lines, found.counts, first_mine),
                              (other.hits, other.lines, other.counts, first_theirs)])
 
