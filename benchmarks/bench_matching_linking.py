@@ -219,7 +219,7 @@ async def run(url: str, bootstrap: str | None, linked: int, singles: int, stream
     stream_records = _attributes(arriving.head(stream))
     # the service's own settings (its poll size) and interpreter settings (set at its start-up)
     settings = MatchingSettings(database_url=url, environment="test",
-                                kafka_bootstrap_servers=bootstrap or "127.0.0.1:9", log_json=False, db_pool_size=2)
+                                kafka_bootstrap_servers=bootstrap or "127.0.0.1:9", log_json=False)
     database = Database(settings)
     tune_for_batch_work()
     try:

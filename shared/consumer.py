@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,12 +53,20 @@ class Subscription:
     ``prepare``, when given, is the batch's pure CPU work (no database): it runs in a worker thread
     on the next batch while the current one is in its transaction, and its result is passed to the
     handler as ``prepared`` (computed over every event polled; the handler is given the new ones,
-    which are all of them unless some were seen before)."""
+    which are all of them unless some were seen before).
+
+    ``overlapping``: the next batch's transaction may start (on another connection) while the
+    current one is still open, two at a time. Only for a handler that is safe with several replicas
+    applying at once anyway: it orders conflicting work by locks taken in its transaction (taken
+    after its row writes, so two batches never wait on each other), and an older version never
+    overwrites a newer one. Offsets are still committed in order, each batch's once it and every
+    batch before it are applied."""
 
     topics: tuple[str, ...]
     handler: EventHandler
     group_suffix: str = "main"
     prepare: Prepare | None = None
+    overlapping: bool = False
 
 
 @dataclass
@@ -73,6 +83,14 @@ class Polled:
     def next_offsets(self) -> dict[TopicPartition, OffsetAndMetadata]:
         """What to commit once these records are applied: per partition, the offset after its last."""
         return {tp: OffsetAndMetadata(records[-1].offset + 1, "", -1) for tp, records in self.records.items()}
+
+
+@dataclass
+class _Applying:
+    """A polled batch and the task applying it."""
+
+    polled: Polled
+    task: asyncio.Task[None]
 
 
 @lru_cache(maxsize=8)
@@ -119,7 +137,11 @@ class EventConsumer:
         self.group_id = f"{settings.service_name}.{subscription.group_suffix}"
         self._consumer: KafkaConsumer | None = None
         self._broker_lost = False
-        self._uncommitted: Polled | None = None  # applied, its offsets not committed yet
+        # batches applied in order whose offsets are not committed yet: appended by the event loop,
+        # taken by the thread that polls (the client's one user)
+        self._uncommitted: list[Polled] = []
+        self._uncommitted_lock = threading.Lock()
+        self._transactions = 2 if subscription.overlapping else 1
         self.applied_total = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -142,72 +164,95 @@ class EventConsumer:
                 pass
 
     async def _consume(self, stop: asyncio.Event) -> None:
-        """Poll, apply, commit; the next batch is polled, parsed and prepared (worker thread) while
-        the current one is in its transaction, and the offsets committed are the applied batch's
-        own, never the positions the look-ahead has moved to.
+        """Poll, apply, commit. The next batch is polled, parsed and prepared (worker thread) while
+        the current one is in its transaction; with an ``overlapping`` subscription its transaction
+        starts too, beside the current one (two at most). The offsets committed are those of the
+        batches applied, in order, never the positions the look-ahead has moved to.
 
-        An applied batch's offsets are committed by the worker thread at the start of the next
-        poll (the client is used by one thread at a time), so the next transaction does not wait
-        for the broker's answer; on stopping, what is applied and not yet committed is committed."""
+        Applied batches' offsets are committed by the worker thread at the start of the next poll
+        (the client is used by one thread at a time), so no transaction waits for the broker's
+        answer; on stopping, what is applied and not yet committed is committed. When a batch
+        fails, everything in flight is settled and every partition rewound to the first record not
+        known applied: batches applied after the failed one come again and are skipped by event id."""
         backoff = 0.5
-        current: Polled | None = None
-        while not stop.is_set():
-            try:
-                if self._consumer is None:
-                    current = None
-                    self._uncommitted = None  # the old client's; redelivered events are skipped by id
-                    self._consumer = await asyncio.to_thread(
-                        make_consumer, self.settings, self.subscription.topics, self.group_id)
-                if current is None:
-                    current = await asyncio.to_thread(self._poll)
-                    if await self._restarted_after_outage():
-                        current = None
-                        continue
-                if not current.records:
-                    current = None
-                    continue
-                ahead = asyncio.ensure_future(asyncio.to_thread(self._poll))
+        applying: deque[_Applying] = deque()  # oldest first
+        polled: Polled | None = None  # the look-ahead's batch, not being applied yet
+        ahead: asyncio.Future[Polled] | None = None
+        try:
+            while not stop.is_set():
                 try:
-                    await self._apply(current)
-                except BaseException:
-                    # nothing of it was applied: rewind so that it (and the look-ahead) come again
-                    following = await _settled(ahead)
-                    self._rewind(current, following)
-                    current = None
-                    raise
-                following = await _settled(ahead)  # a failed poll hands out nothing: poll again
-                # committed by the next poll; the look-ahead becomes current
-                self._uncommitted, current = current, following
-                if await self._restarted_after_outage():
-                    current = None
-                backoff = 0.5
-            except Exception as exc:  # a broker outage or a failed batch: retry, never lose
-                logger.warning("consumer error; retrying", extra={"group": self.group_id, "error": str(exc)[:300]})
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=backoff)
-                except TimeoutError:
-                    pass
-                backoff = min(backoff * 2, 5.0)
-        # a batch polled ahead and not applied is simply not committed: it comes again
-        if self._consumer is not None:
-            if self._uncommitted is not None:
-                await asyncio.to_thread(self._commit_applied)
-            consumer, self._consumer = self._consumer, None
-            await asyncio.to_thread(_close_quietly, consumer)
+                    if self._consumer is None:
+                        self._drop_uncommitted()  # the old client's; redelivered events are skipped by id
+                        self._consumer = await asyncio.to_thread(
+                            make_consumer, self.settings, self.subscription.topics, self.group_id)
+                    if polled is not None and len(applying) < self._transactions:
+                        applying.append(_Applying(polled, asyncio.create_task(self._apply(polled))))
+                        polled = None
+                    if ahead is None and polled is None and len(applying) < 2:
+                        # two batches in hand at most: the look-ahead of one being applied, or two
+                        # being applied (a third, polled and prepared meanwhile, only slows them)
+                        ahead = asyncio.ensure_future(asyncio.to_thread(self._poll))
+                    waiting = [ahead] if ahead is not None else []
+                    waiting += [applying[0].task] if applying else []
+                    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                    if ahead is not None and ahead.done():
+                        following = await _settled(ahead)  # a failed poll hands out nothing: poll again
+                        ahead = None
+                        polled = following if following is not None and following.records else None
+                    while applying and applying[0].task.done():
+                        applying[0].task.result()  # a failed batch raises here, still counted in flight
+                        self._mark_applied(applying.popleft().polled)
+                    if await self._broker_was_away():
+                        await self._restart_from_committed(applying, polled, ahead)
+                        applying.clear()
+                        polled = ahead = None
+                    backoff = 0.5
+                except Exception as exc:  # a broker outage or a failed batch: retry, never lose
+                    await self._settle_and_rewind(applying, polled, ahead)
+                    applying.clear()
+                    polled = ahead = None
+                    logger.warning("consumer error; retrying", extra={"group": self.group_id,
+                                                                      "error": str(exc)[:300]})
+                    try:
+                        await asyncio.wait_for(stop.wait(), timeout=backoff)
+                    except TimeoutError:
+                        pass
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            # a batch polled ahead and not applied is simply not committed: it comes again; batches
+            # being applied finish, and those applied in order are committed
+            await _settled_all(applying, ahead)
+            for batch in applying:
+                if batch.task.cancelled() or batch.task.exception() is not None:
+                    break
+                self._mark_applied(batch.polled)
+            if self._consumer is not None:
+                if self._uncommitted:
+                    await asyncio.to_thread(self._commit_applied)
+                consumer, self._consumer = self._consumer, None
+                await asyncio.to_thread(_close_quietly, consumer)
 
-    async def _restarted_after_outage(self) -> bool:
+    async def _settle_and_rewind(self, applying: Sequence[_Applying], polled: Polled | None,
+                                 ahead: asyncio.Future[Polled] | None) -> None:
+        """Wait for everything in flight, then seek every partition it read back to its first
+        record: none of it counts as applied (what was is skipped by event id when it comes again)."""
+        following = await _settled_all(applying, ahead)
+        if self._consumer is not None:
+            self._rewind(rewind_positions(*(b.polled for b in applying), polled, following))
+
+    async def _restart_from_committed(self, applying: Sequence[_Applying], polled: Polled | None,
+                                      ahead: asyncio.Future[Polled] | None) -> None:
         """When the broker came back after an outage, drop the consumer (and what it polled ahead)
         to start over from the committed offsets rather than the positions held in memory: a broker
         that restarted without its state (Tansu on memory storage) has new, shorter logs in which an
         old position would skip events. On a durable Kafka the committed offsets are there and
         nothing is read twice that was not already skipped by event id."""
-        if not await self._broker_was_away():
-            return False
+        await _settled_all(applying, ahead)
         logger.info("broker was unreachable; the consumer restarts from committed offsets",
                     extra={"group": self.group_id})
         consumer, self._consumer = self._consumer, None
-        await asyncio.to_thread(_close_quietly, consumer)
-        return True
+        if consumer is not None:
+            await asyncio.to_thread(_close_quietly, consumer)
 
     async def _broker_was_away(self) -> bool:
         """True once the broker is reachable again after the watcher saw it unreachable."""
@@ -250,32 +295,49 @@ class EventConsumer:
                 EVENTS_SKIPPED.labels(self.settings.service_name, event.type).inc()
         self.applied_total += len(fresh)
 
-    def _rewind(self, current: Polled, following: Polled | None) -> None:
+    def _rewind(self, positions: dict[TopicPartition, int]) -> None:
         assert self._consumer is not None
-        for tp, offset in rewind_positions(current, following).items():
+        for tp, offset in positions.items():
             try:
                 self._consumer.seek(tp, offset)
             except Exception:  # revoked by a rebalance: its new owner starts from the committed offset
                 logger.info("not rewinding a partition no longer assigned", extra={"partition": str(tp)})
 
+    def _mark_applied(self, polled: Polled) -> None:
+        with self._uncommitted_lock:
+            self._uncommitted.append(polled)
+
+    def _drop_uncommitted(self) -> None:
+        with self._uncommitted_lock:
+            self._uncommitted = []
+
     def _commit_applied(self) -> None:
-        """Commit the offsets of the batch applied last, if not done yet (in the thread that uses
-        the client)."""
-        applied, self._uncommitted = self._uncommitted, None
-        if applied is None or self._consumer is None:
+        """Commit the offsets of the batches applied since the last commit, if any (in the thread
+        that uses the client)."""
+        with self._uncommitted_lock:
+            applied, self._uncommitted = self._uncommitted, []
+        if not applied or self._consumer is None:
             return
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for polled in applied:  # in the order applied: a partition's later offset wins
+            offsets.update(polled.next_offsets())
         try:
-            self._consumer.commit(applied.next_offsets())
+            self._consumer.commit(offsets)
         except (CommitFailedError, KafkaError) as exc:
             # The effects are committed; a redelivery after a rebalance is skipped by event id.
             logger.warning("offset commit failed; redelivered events will be skipped",
                            extra={"error": str(exc)[:300]})
 
 
-def rewind_positions(current: Polled, following: Polled | None) -> dict[TopicPartition, int]:
-    """Where to seek when ``current`` failed with ``following`` polled behind it: every partition
-    either holds, at the first offset handed out (a partition of both: ``current``'s, the earlier)."""
-    return {**(following.first_offsets() if following else {}), **current.first_offsets()}
+def rewind_positions(*batches: Polled | None) -> dict[TopicPartition, int]:
+    """Where to seek when the first of ``batches`` (in the order polled) failed with the others
+    polled behind it: every partition any of them holds, at the first offset handed out (a
+    partition of several: the earliest batch's)."""
+    positions: dict[TopicPartition, int] = {}
+    for polled in reversed(batches):
+        if polled is not None:
+            positions.update(polled.first_offsets())
+    return positions
 
 
 async def _settled(future: asyncio.Future[Polled]) -> Polled | None:
@@ -284,6 +346,13 @@ async def _settled(future: asyncio.Future[Polled]) -> Polled | None:
         return await future
     except Exception:
         return None
+
+
+async def _settled_all(applying: Sequence[_Applying], ahead: asyncio.Future[Polled] | None) -> Polled | None:
+    """Wait for every batch being applied to finish (or fail) and for the look-ahead; returns the
+    look-ahead's batch (None if there was none or it failed)."""
+    await asyncio.gather(*(batch.task for batch in applying), return_exceptions=True)
+    return await _settled(ahead) if ahead is not None else None
 
 
 def _close_quietly(consumer: KafkaConsumer) -> None:

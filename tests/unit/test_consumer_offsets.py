@@ -40,3 +40,11 @@ def test_a_failed_batch_rewinds_its_partitions_and_those_only_the_look_ahead_mov
 def test_without_a_look_ahead_only_the_failed_batch_rewinds() -> None:
     current = _polled((1, 5, 9))
     assert rewind_positions(current, None) == {TopicPartition(TOPIC, 1): 5}
+
+
+def test_two_batches_in_flight_and_a_look_ahead_rewind_to_the_earliest_of_each_partition() -> None:
+    failed = _polled((0, 100, 199))
+    applied_after_it = _polled((0, 200, 299), (1, 50, 80))  # committed, yet it comes again (skipped by id)
+    look_ahead = _polled((1, 81, 90), (2, 7, 9))
+    assert rewind_positions(failed, applied_after_it, None, look_ahead) == {
+        TopicPartition(TOPIC, 0): 100, TopicPartition(TOPIC, 1): 50, TopicPartition(TOPIC, 2): 7}

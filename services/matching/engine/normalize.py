@@ -393,6 +393,34 @@ def normalize_rows(rows: Iterable[Mapping[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(out, schema=_key_schema())
 
 
+# Skeletons of names seen in earlier vocabularies of up to SKELETON_CACHE_VOCAB names (a consumer's
+# batches: names recur from batch to batch, ~2/3 of a 5,000-record batch's 12,000 after the first
+# twenty batches of the bench stream); a batch run's one large vocabulary is not cached.
+SKELETON_CACHE_VOCAB = 50_000
+SKELETON_CACHE_SIZE = 500_000
+_skeleton_cache: dict[str, str | None] = {}
+
+
+def name_skeletons(names: list[str]) -> list[str | None]:
+    """``name_skeleton`` of each name, remembered across calls for vocabularies of a consumer batch's
+    size (the cache is emptied when full: bounded memory, no bookkeeping per hit)."""
+    if len(names) > SKELETON_CACHE_VOCAB:
+        return [name_skeleton(name) for name in names]
+    cache = _skeleton_cache
+    if len(cache) > SKELETON_CACHE_SIZE:
+        cache.clear()
+    skeletons = []
+    for name in names:
+        skeleton = cache.get(name, _MISSING)
+        if skeleton is _MISSING:
+            skeleton = cache[name] = name_skeleton(name)
+        skeletons.append(skeleton)
+    return skeletons
+
+
+_MISSING = object()
+
+
 def normalize_table(df: pl.DataFrame, small: bool | None = None) -> pl.DataFrame:
     """Comparison keys for every record of a raw register table (one output row per input row).
 
@@ -407,7 +435,7 @@ def normalize_table(df: pl.DataFrame, small: bool | None = None) -> pl.DataFrame
 
     # One vocabulary for all name columns: fathers' names recur as own names of other records.
     vocab = pl.concat([raw[c] for c in name_cols]).drop_nulls().unique()
-    skeletons = pl.Series([name_skeleton(v) for v in vocab.to_list()], dtype=pl.String)
+    skeletons = pl.Series(name_skeletons(vocab.to_list()), dtype=pl.String)
     names = {c: raw[c].replace_strict(vocab, skeletons, default=None, return_dtype=pl.String) for c in name_cols}
 
     nid_long, nid_smart = _nid_exprs("nid")

@@ -436,8 +436,15 @@ def name_frequencies(keys: pl.DataFrame, counts: Mapping[str, int], records: int
     frequencies."""
     if records < MIN_RECORDS_FOR_ESTIMATION:
         return None
-    per_script = [np.array([counts.get(s, 0) if s else 0 for s in keys[c].to_list()], dtype=np.float64)
-                  for c in ("name_bn", "name_en")]
+    if keys.height <= SMALL_TABLE:
+        per_script = [np.array([counts.get(s, 0) if s else 0 for s in keys[c].to_list()], dtype=np.float64)
+                      for c in ("name_bn", "name_en")]
+    else:  # a consumer batch and its candidates: tens of thousands of names, looked up by Polars
+        counted = {skeleton: records for skeleton, records in counts.items() if skeleton}
+        skeletons = pl.Series(list(counted), dtype=pl.String)
+        records_of = pl.Series(list(counted.values()), dtype=pl.Float64)
+        per_script = [keys[c].replace_strict(skeletons, records_of, default=0.0, return_dtype=pl.Float64)
+                      .fill_null(0.0).to_numpy() for c in ("name_bn", "name_en")]
     frequency = (np.maximum(per_script[0], per_script[1]) / max(records, 1)).astype(np.float32)
     frequency[frequency == 0] = np.nan
     return frequency

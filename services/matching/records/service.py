@@ -149,8 +149,12 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
 
 
 # What the service consumes: the registry's beneficiary records, in the group "matching.records".
+# Overlapping: the next batch's event ids and source records are written while the current batch
+# links. Linking is safe with replicas linking at once (its bucket locks, taken after those row
+# writes) and the upsert never lets an older version overwrite a newer one, so two batches of one
+# consumer are as safe as two replicas; the next batch's linking waits for the current one's locks.
 SUBSCRIPTION = Subscription(topics=("registry.beneficiary.upserted",), handler=apply_beneficiary_upserts,
-                            prepare=prepare_beneficiary_upserts, group_suffix="records")
+                            prepare=prepare_beneficiary_upserts, group_suffix="records", overlapping=True)
 
 
 async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRecordRead:

@@ -9,13 +9,14 @@ import numpy as np
 import polars as pl
 
 from services.matching.engine.blocking import candidate_pairs
-from services.matching.engine.normalize import normalize_table
+from services.matching.engine.normalize import name_skeleton, name_skeletons, normalize_table
 from services.matching.linking.frames import KEY_SCHEMA, input_rows, keys_from_lines, keys_to_lines, records_frame
 from services.matching.linking.service import (
     FAMILY_CAPS,
     Candidates,
     PreparedBatch,
     candidate_pairs_of,
+    name_frequencies,
     prepare_batch,
     probe_slices,
 )
@@ -178,3 +179,31 @@ def test_a_lookup_split_over_two_connections_finds_the_candidates_of_one() -> No
     assert sorted(split.hit_probe.tolist()) == sorted(whole.hit_probe.tolist())
     assert (split.hit_cand == -1).sum() == 1
     assert split.name_counts == whole.name_counts == {"abul": 3, "babul": 2}
+
+
+def test_name_frequencies_of_a_large_frame_are_those_of_a_few_rows() -> None:
+    """The term frequency of each row's own name: the larger of its Bangla and Latin skeletons'
+    counts over the register, NaN without a counted name; a consumer batch is looked up by Polars,
+    a few rows one by one, and both give the same."""
+    people = [{"name_bn": "মোঃ আব্দুর রহিম", "name_en": "Md. Abdur Rahim"}, {"name_bn": "রহিমা খাতুন"},
+              {"name_en": "Hoimonti Rani Das"}, {"name_bn": "ফাতেমা বেগম", "name_en": "Fatema Begum"},
+              {"name_en": "Shapla"}, {}]
+    keys = normalize_table(make_table(people * 20))  # 120 rows: the Polars path
+    skeleton = {name: normalize_table(make_table([{"name_en": name}]))["name_en"][0]
+                for name in ("Abdur Rahim", "Rahima Khatun", "Fatema Begum", "Shapla")}
+    counts = {skeleton["Abdur Rahim"]: 400, skeleton["Rahima Khatun"]: 90, skeleton["Fatema Begum"]: 1200,
+              skeleton["Shapla"]: 3, "": 77}  # an empty skeleton is no name, whatever it counts
+    large = name_frequencies(keys, counts, 1_000_000)
+    few = np.concatenate([name_frequencies(keys[start:start + 6], counts, 1_000_000)
+                          for start in range(0, keys.height, 6)])
+    np.testing.assert_array_equal(large, few)
+    first = large[:6] * 1_000_000
+    np.testing.assert_allclose(first[[0, 1, 3, 4]], [400, 90, 1200, 3], rtol=1e-6)
+    assert np.isnan(first[2]) and np.isnan(first[5]), "an uncounted name and no name have no frequency"
+    assert name_frequencies(keys, counts, 10) is None, "a register too small for term frequencies"
+
+
+def test_name_skeletons_remembered_across_batches_are_those_computed_afresh() -> None:
+    names = ["মোঃ আব্দুর রহিম", "Md. Abdur Rahim", "রহিমা খাতুন", "Hoimonti Rani Das", "শ্রী দিলীপ কুমার দাস"]
+    assert name_skeletons(names) == [name_skeleton(n) for n in names]
+    assert name_skeletons(list(reversed(names))) == [name_skeleton(n) for n in reversed(names)]  # from the cache
