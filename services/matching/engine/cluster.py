@@ -12,6 +12,15 @@ import numpy as np
 import polars as pl
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (flattened, ascending) by a sort and a mask: with NumPy 2.4 an integer
+    array's ``np.unique`` costs ~20 times as much (22 ms against 1 for 90,000 codes)."""
+    flat = np.sort(values, axis=None)
+    if len(flat) < 2:
+        return flat
+    return flat[np.concatenate([[True], flat[1:] != flat[:-1]])]
+
+
 def connected_components(n: int, edges: np.ndarray) -> np.ndarray:
     """Component label (the smallest member's index) of each of ``n`` nodes for an (k, 2) edge array."""
     labels = np.arange(n, dtype=np.int64)
@@ -113,7 +122,7 @@ def constrained_components(n: int, edges: np.ndarray, strength: np.ndarray, gend
     order = np.argsort(-strength, kind="stable")
     edges = edges[order]
     forced_edges = np.zeros(len(edges), dtype=bool) if forced is None else np.asarray(forced, dtype=bool)[order]
-    touched = np.unique(edges)
+    touched = sorted_unique(edges)
     components: dict[int, _Component] = {}
     id_items = [(name, values, lengths) for name, (values, lengths) in identifiers.items()]
     cannot: dict[int, set[int]] = {}
@@ -183,7 +192,7 @@ def cluster_linked_pairs(n: int, edges: np.ndarray, strength: np.ndarray, gender
     labels = connected_components(n, edges)
     if len(edges) == 0:
         return labels
-    members = np.unique(edges)
+    members = sorted_unique(edges)
     # unknown gender is 0 and a missing identifier -1: both are left out of the distinct counts
     frame = {"label": labels[members], "gender": gender[members].astype(np.int64) - 1}
     for name, (values, _) in identifiers.items():
@@ -200,7 +209,7 @@ def cluster_linked_pairs(n: int, edges: np.ndarray, strength: np.ndarray, gender
     in_suspect = np.isin(labels[edges[:, 0]], suspect)
     refined = constrained_components(n, edges[in_suspect], strength[in_suspect], gender, identifiers,
                                      max_edits, cannot_link=cannot_link, forced=forced[in_suspect])
-    touched = np.unique(edges[in_suspect])
+    touched = sorted_unique(edges[in_suspect])
     labels[touched] = refined[touched]
     return labels
 

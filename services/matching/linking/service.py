@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.matching.database import outbox
 from services.matching.engine.blocking import default_rules
-from services.matching.engine.cluster import connected_components
+from services.matching.engine.cluster import connected_components, sorted_unique
 from services.matching.engine.comparisons import build_record_keys, comparison_vectors, default_comparisons
 from services.matching.engine.estimate import ModelParams, match_probability, match_weights, pair_scores
 from services.matching.engine.normalize import SMALL_TABLE, normalize_rows, normalize_table
@@ -616,7 +616,7 @@ def candidate_pairs_of(batch: PreparedBatch, candidates: Candidates) -> np.ndarr
     pairs = np.concatenate([register, *inner]).astype(np.int64)
     if not len(pairs):
         return np.zeros((0, 2), dtype=np.int32)
-    codes = np.unique(pairs[:, 0] * (1 << 32) + pairs[:, 1])
+    codes = sorted_unique(pairs[:, 0] * (1 << 32) + pairs[:, 1])
     return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1).astype(np.int32)
 
 

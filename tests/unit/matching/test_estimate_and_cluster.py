@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.matching.engine.cluster import cluster_linked_pairs, connected_components
+from services.matching.engine.cluster import cluster_linked_pairs, connected_components, sorted_unique
 from services.matching.engine.comparisons import NULL, default_comparisons
 from services.matching.engine.estimate import (
     ModelParams,
@@ -132,3 +132,12 @@ def test_an_accepted_pair_is_joined_even_against_the_gender_check_but_not_agains
     labels = cluster_linked_pairs(3, empty, np.zeros(0), gender, _no_ids(3),
                                   must_link=np.array([[0, 1], [1, 2]]), cannot_link=np.array([[0, 2]]))
     assert labels[0] != labels[2]
+
+
+def test_sorted_unique_is_numpys_unique() -> None:
+    rng = np.random.default_rng(7)
+    edges = rng.integers(0, 500, size=(2_000, 2))
+    codes = rng.integers(0, 1 << 40, size=5_000, dtype=np.int64)
+    for values in (edges, codes, np.concatenate([codes, codes[:100]]), np.array([3]), np.zeros(0, np.int64),
+                   np.array([[5, 5], [5, 5]])):
+        np.testing.assert_array_equal(sorted_unique(values), np.unique(values))
