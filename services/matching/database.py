@@ -6,5 +6,5 @@ from shared.outbox import define_outbox_table
 
 SCHEMA = "matching"
 Base = declarative_base_for(SCHEMA)
-outbox = define_outbox_table(Base.metadata)
+outbox = define_outbox_table(Base.metadata, batches=True)
 processed_events = define_processed_events_table(Base.metadata)

@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from itertools import combinations
 from typing import Any, TypeVar
@@ -43,12 +43,14 @@ from services.matching.engine.pipeline import MIN_RECORDS_FOR_ESTIMATION, defaul
 from services.matching.linking.frames import (
     KEY_SCHEMA,
     FieldExplanation,
+    WrittenLink,
     explain,
     family_block_keys,
     family_caps,
     input_rows,
     keys_from_lines,
     keys_to_lines,
+    link_event_rows,
     new_uuids,
     records_frame,
 )
@@ -256,33 +258,24 @@ _MERGE_SQL = text(f"""
         SELECT gen_random_uuid(), CAST(:linked AS text), survivor, record_id, NULL::float8, absorbed, 1 FROM moved
     ) AS e
     ORDER BY e.record_id, e.step""")
-# The batch's new persons and links, and per moved record an unlinked (from its previous person)
-# and a linked event.
+# The batch's new persons, its links ("record_id<TAB>person_id<TAB>probability" lines) and their
+# events, as outbox batch rows made in Python (frames.link_event_rows).
 _LINK_SQL = text(f"""
-    WITH l AS MATERIALIZED (
+    WITH l AS (
         SELECT split_part(line, E'\\t', 1)::uuid AS record_id, split_part(line, E'\\t', 2)::uuid AS person_id,
-               NULLIF(split_part(line, E'\\t', 3), '')::uuid AS previous,
-               NULLIF(split_part(line, E'\\t', 4), '')::float8 AS probability,
-               split_part(line, E'\\t', 5)::boolean AS unlink, n
-        FROM {_LINES.format("links")} WITH ORDINALITY AS t(line, n)
+               NULLIF(split_part(line, E'\\t', 3), '')::float8 AS probability
+        FROM {_LINES.format("links")} AS t(line)
     ), created AS (
         INSERT INTO matching.persons (person_id) SELECT unnest({_IDS.format("new_persons")})
-    ), written AS (
-        INSERT INTO matching.person_links (record_id, person_id, probability)
-        SELECT record_id, person_id, probability FROM l
-        ON CONFLICT (record_id) DO UPDATE SET person_id = excluded.person_id, probability = excluded.probability,
-            linked_at = now()
+    ), announced AS (
+        INSERT INTO matching.outbox (event_id, topic, key, body, events)
+        SELECT * FROM unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
+                             CAST(:bodies AS bytea[]), CAST(:counts AS int[]))
     )
-    INSERT INTO matching.outbox (event_id, topic, key, body)
-    SELECT {_event_row()}
-    FROM (
-        SELECT gen_random_uuid() AS id, CAST(:unlinked AS text) AS topic, previous AS person_id, record_id,
-               NULL::float8 AS probability, n, 0 AS step
-        FROM l WHERE unlink
-        UNION ALL
-        SELECT gen_random_uuid(), CAST(:linked AS text), person_id, record_id, probability, n, 1 FROM l
-    ) AS e
-    ORDER BY e.n, e.step""")
+    INSERT INTO matching.person_links (record_id, person_id, probability)
+    SELECT record_id, person_id, probability FROM l
+    ON CONFLICT (record_id) DO UPDATE SET person_id = excluded.person_id, probability = excluded.probability,
+        linked_at = now()""")
 
 
 @dataclass(frozen=True)
@@ -914,22 +907,30 @@ async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: Li
     survivor_of.update(zip(fresh, new_persons, strict=True))
     merged = {p for p, _ in absorbed}
 
-    written = []
+    written: list[WrittenLink] = []
     for row, (record_id, strongest) in enumerate(zip(batch.ids, best.tolist(), strict=True)):
         survivor = survivor_of[labels[row]]
         before = existing.get(record_id)
         if before == survivor:
             continue
-        strength = repr(strongest) if strongest >= 0 else ""
-        unlink = "t" if before is not None and before not in merged else "f"
-        written.append(f"{record_id}\t{survivor}\t{before or ''}\t{strength}\t{unlink}")
+        written.append(WrittenLink(record_id, survivor, before, strongest if strongest >= 0 else None,
+                                   unlinked=before is not None and before not in merged))
     if absorbed:
         await session.execute(_MERGE_SQL, {"absorbed": [a for a, _ in absorbed], "survivors": [s for _, s in absorbed],
                                            "unlinked": PERSON_UNLINKED, "linked": PERSON_LINKED})
     if written:
-        await session.execute(_LINK_SQL, {"links": "\n".join(written), "new_persons": ",".join(new_persons),
-                                          "unlinked": PERSON_UNLINKED, "linked": PERSON_LINKED})
+        events = link_event_rows(written, linked=PERSON_LINKED, unlinked=PERSON_UNLINKED, now=datetime.now(UTC))
+        lines = "\n".join(f"{link.record_id}\t{link.person_id}\t{_number(link.probability)}" for link in written)
+        await session.execute(_LINK_SQL, {
+            "links": lines, "new_persons": ",".join(new_persons), "event_ids": [e["event_id"] for e in events],
+            "topics": [e["topic"] for e in events], "keys": [e["key"] for e in events],
+            "bodies": [e["body"] for e in events], "counts": [e["events"] for e in events]})
     return len(written)
+
+
+def _number(value: float | None) -> str:
+    """A float as SQL reads it back exactly (repr), empty for None."""
+    return "" if value is None else repr(value)
 
 
 async def _write_links(session: AsyncSession, links: list[dict[str, Any]]) -> None:

@@ -9,16 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from devstack.stack import Stack
 from services.matching.app import SPEC
-from services.matching.database import outbox
 from services.matching.linking.models import PersonLink
 from services.matching.linking.service import link_records
 from shared.app import create_service_app
 from shared.db import Database
 from tests.conftest import settings_for
+from tests.integration.matching.events import outbox_events
 
 pytestmark = pytest.mark.integration
 
@@ -87,10 +87,7 @@ async def test_a_record_that_bridges_two_persons_merges_them_into_the_older(data
     [bridge] = await _link(database, base)  # has both the NID and the phone
     assert await _person_of(database, bridge) == older
     assert await _person_of(database, by_phone) == older
-    async with database.sessionmaker() as session:
-        types = (await session.scalars(select(outbox.c.topic).where(
-            text("convert_from(body, 'UTF8')::jsonb -> 'payload' ->> 'record_id' = :rid")).params(
-                rid=str(by_phone)))).all()
+    types = [event.type for event in await outbox_events(database, by_phone)]
     assert "matching.person.unlinked" in types and types.count("matching.person.linked") >= 2
 
 

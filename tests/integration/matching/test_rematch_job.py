@@ -11,11 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select
 
 from devstack.stack import Stack
 from services.matching.app import create_app
-from services.matching.database import outbox
 from services.matching.jobs.models import Job
 from services.matching.linking.models import PersonLink, StoredModelParams
 from services.matching.records.models import SourceRecord
@@ -24,6 +23,7 @@ from services.matching.review.models import ReviewPair
 from shared.db import Database
 from shared.events import EventEnvelope
 from tests.conftest import settings_for
+from tests.integration.matching.events import outbox_events
 from tests.integration.matching.test_incremental_linking import _person_of, database, person_record
 
 pytestmark = pytest.mark.integration
@@ -85,11 +85,7 @@ async def _wait(http: httpx.AsyncClient, job_id: str, timeout_s: float = 60) -> 
 
 
 async def _events_for(database: Database, record_id: uuid.UUID) -> list[EventEnvelope]:
-    async with database.sessionmaker() as session:
-        bodies = (await session.scalars(select(outbox.c.body).where(
-            text("convert_from(body, 'UTF8')::jsonb -> 'payload' ->> 'record_id' = :rid")).params(
-                rid=str(record_id)).order_by(outbox.c.id))).all()
-    return [EventEnvelope.from_bytes(b) for b in bodies]
+    return await outbox_events(database, record_id)
 
 
 async def test_rematch_keeps_ids_links_new_records_and_respects_reviewers(database, client) -> None:

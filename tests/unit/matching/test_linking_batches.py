@@ -4,13 +4,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
 
 from services.matching.engine.blocking import candidate_pairs
 from services.matching.engine.normalize import name_skeleton, name_skeletons, normalize_table
-from services.matching.linking.frames import KEY_SCHEMA, input_rows, keys_from_lines, keys_to_lines, records_frame
+from services.matching.linking.frames import (
+    KEY_SCHEMA,
+    WrittenLink,
+    input_rows,
+    keys_from_lines,
+    keys_to_lines,
+    link_event_rows,
+    records_frame,
+)
 from services.matching.linking.service import (
     FAMILY_CAPS,
     Candidates,
@@ -20,6 +29,8 @@ from services.matching.linking.service import (
     prepare_batch,
     probe_slices,
 )
+from shared.events import EventEnvelope
+from shared.outbox import unpack_events
 from tests.unit.matching.conftest import make_table
 
 
@@ -207,3 +218,31 @@ def test_name_skeletons_remembered_across_batches_are_those_computed_afresh() ->
     names = ["মোঃ আব্দুর রহিম", "Md. Abdur Rahim", "রহিমা খাতুন", "Hoimonti Rani Das", "শ্রী দিলীপ কুমার দাস"]
     assert name_skeletons(names) == [name_skeleton(n) for n in names]
     assert name_skeletons(list(reversed(names))) == [name_skeleton(n) for n in reversed(names)]  # from the cache
+
+
+def test_link_events_are_envelopes_in_batch_rows_in_order() -> None:
+    """Per record an unlinked event from its previous person (when announced), then the linked one;
+    2,500 records' events fill two batch rows, whose event id is their first event's."""
+    now = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    records = [str(uuid.uuid4()) for _ in range(2_500)]
+    person, previous = str(uuid.uuid4()), str(uuid.uuid4())
+    links = [WrittenLink(records[0], person, previous, 0.9871, unlinked=True),
+             WrittenLink(records[1], person, previous, None, unlinked=False),  # its person was merged away
+             *(WrittenLink(r, person, None, 1.0, unlinked=False) for r in records[2:])]
+    rows = link_event_rows(links, linked="matching.person.linked", unlinked="matching.person.unlinked", now=now)
+    assert [row["events"] for row in rows] == [2_000, 501]
+    unpacked = [(topic, key, EventEnvelope.from_bytes(body)) for row in rows
+                for topic, key, body in unpack_events(row["body"])]
+    events = [event for _, _, event in unpacked]
+    assert all(topic == e.type and key.decode() == e.key for topic, key, e in unpacked)
+    assert [str(row["event_id"]) for row in rows] == [str(events[0].event_id), str(events[2_000].event_id)]
+    assert len({e.event_id for e in events}) == 2_501
+    first, second, third = events[:3]
+    assert (first.type, first.key, first.payload) == (
+        "matching.person.unlinked", previous, {"person_id": previous, "record_id": records[0], "probability": None})
+    assert (second.type, second.payload) == (
+        "matching.person.linked", {"person_id": person, "record_id": records[0], "probability": 0.9871})
+    assert third.payload == {"person_id": person, "record_id": records[1], "probability": None}
+    assert all(e.producer == "matching" and e.occurred_at == now for e in events)
+    assert [e.payload["record_id"] for e in events[2:]] == records[1:]
+    assert link_event_rows([], linked="a.b.c", unlinked="a.b.d", now=now) == []
