@@ -16,8 +16,9 @@ the 100k bench file under fresh ids (new enrolments; the ground-truth columns ar
   own path: published to a broker (Tansu, started here, or ``KAFKA_BOOTSTRAP_SERVERS``), then
   consumed by the matching service's ``EventConsumer`` and subscription (its consumer group, polls
   of up to ``MatchingSettings.kafka_max_poll_records`` (5,000) events, event ids recorded,
-  source-record upsert plus linking, offsets committed once each transaction has), in a process tuned
-  as the service tunes itself at start-up (``shared.runtime.tune_for_batch_work``). All events are
+  source-record upsert plus linking, two batches' transactions overlapping, offsets committed once
+  each transaction has), with the service's own settings (its connection pool included) in a process
+  tuned as the service tunes itself at start-up (``shared.runtime.tune_for_batch_work``). All events are
   published before the consumer starts; the rate is counted from the end of its first batch (the
   group join and the first poll's wait are start-up, not stream) to the last event applied.
   ``MATCHING_BENCH_STREAM_PATH=direct`` measures instead the handler alone

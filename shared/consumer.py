@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -287,12 +287,12 @@ class EventConsumer:
         async with self.database.sessionmaker() as session, session.begin():
             fresh = await apply_events_once(session, self.processed, polled.events, self.subscription.handler,
                                             *extra)
-        fresh_ids = {e.event_id for e in fresh}
-        for event in polled.events:
-            if event.event_id in fresh_ids:
-                EVENTS_CONSUMED.labels(self.settings.service_name, event.type).inc()
-            else:
-                EVENTS_SKIPPED.labels(self.settings.service_name, event.type).inc()
+        # counted per type, not per event (a labelled counter costs a few microseconds an update)
+        consumed = Counter(e.type for e in fresh)
+        skipped = Counter(e.type for e in polled.events) - consumed
+        for counter, counts in ((EVENTS_CONSUMED, consumed), (EVENTS_SKIPPED, skipped)):
+            for event_type, count in counts.items():
+                counter.labels(self.settings.service_name, event_type).inc(count)
         self.applied_total += len(fresh)
 
     def _rewind(self, positions: dict[TopicPartition, int]) -> None:

@@ -872,27 +872,29 @@ async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: Li
             else dict(context.links)
     else:
         existing = await _existing_links(session, batch.ids + wanted, locked=context.all_locked)
-    person_node: dict[str, int] = {}
-    edges: list[tuple[int, int]] = []
-    for row, record_id in enumerate(batch.ids):
-        if record_id in existing:
-            edges.append((row, n + person_node.setdefault(existing[record_id], len(person_node))))
-    counted = np.ones(len(links), dtype=bool)  # links to a stored record without a person are no links
-    for k, (left, right) in enumerate(links.tolist()):
-        if right >= n:
-            person = existing.get(all_ids[right])
-            if person is None:
-                counted[k] = False
-                continue
-            edges.append((left, n + person_node.setdefault(person, len(person_node))))
-        else:
-            edges.append((left, right))
+    # the graph: the batch's rows, then one node per person met (numbered in order of appearance);
+    # edges from each row to its person, along each link to a stored record's person, and between
+    # rows linked to each other. A link to a stored record without a person is no link.
+    row_person = [existing.get(record_id) for record_id in batch.ids]
+    stored = links[:, 1] >= n
+    linked_stored, which = np.unique(links[stored, 1], return_inverse=True)
+    stored_person = [existing.get(all_ids[c]) for c in linked_stored.tolist()]
+    person_node = {p: i for i, p in enumerate(dict.fromkeys(p for p in [*row_person, *stored_person] if p))}
+    row_node = np.array([-1 if p is None else n + person_node[p] for p in row_person], dtype=np.int64)
+    stored_node = np.array([-1 if p is None else n + person_node[p] for p in stored_person], dtype=np.int64)
+    counted = np.ones(len(links), dtype=bool)
+    counted[np.flatnonzero(stored)] = stored_node[which] >= 0
+    to_person = np.flatnonzero(stored & counted)
+    edges = np.concatenate([
+        np.stack([np.flatnonzero(row_node >= 0), row_node[row_node >= 0]], axis=1),
+        np.stack([links[to_person, 0].astype(np.int64), stored_node[which[counted[stored]]]], axis=1),
+        links[~stored].astype(np.int64)]).reshape(-1, 2)
     # per record, the probability of its strongest link
     best = np.full(n, -1.0)
     np.maximum.at(best, links[counted, 0], link_probability[counted])
     inner = links[:, 1] < n
     np.maximum.at(best, links[inner, 1], link_probability[inner])
-    labels = connected_components(n + len(person_node), np.array(edges, dtype=np.int64).reshape(-1, 2)).tolist()
+    labels = connected_components(n + len(person_node), edges).tolist()
 
     # a component holding several persons merges them into the oldest
     persons_of: dict[int, list[str]] = {}
