@@ -117,8 +117,10 @@ async def apply_events_once(session: AsyncSession, processed: Table, events: Seq
     unique = unique_events(events)
     if not unique:
         return []
+    # in id order: two transactions recording the same redelivered ids wait for each other in one order
+    ordered = sorted(unique, key=lambda e: e.event_id)
     inserted = set((await session.execute(_record_processed_sql(processed), {
-        "ids": ",".join(str(e.event_id) for e in unique), "types": [e.type for e in unique]})).scalars())
+        "ids": ",".join(str(e.event_id) for e in ordered), "types": [e.type for e in ordered]})).scalars())
     fresh = [e for e in unique if e.event_id in inserted]
     if fresh:
         await handler(session, fresh, *prepared)

@@ -57,7 +57,8 @@ def _canonical(record_id: str) -> str:
 
 def _newest_rows(events: Sequence[EventEnvelope]) -> list[dict]:
     """Each record's newest version among the events, as a source_records row; two versions of one
-    record count as two applied events."""
+    record count as two applied events. In record id order: two overlapping consumer batches holding
+    the same records lock their rows in the same order, so neither waits for the other in a cycle."""
     newest: dict[str, dict] = {}
     for event in events:
         payload = event.payload
@@ -77,7 +78,7 @@ def _newest_rows(events: Sequence[EventEnvelope]) -> list[dict]:
             if previous["source_version"] > row["source_version"]:
                 row = {**previous, "events_applied": row["events_applied"]}
         newest[record_id] = row
-    return list(newest.values())
+    return [newest[record_id] for record_id in sorted(newest)]
 
 
 @dataclass(frozen=True)

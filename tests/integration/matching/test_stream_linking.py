@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from services.matching.linking.frames import family_block_keys, keys_from_lines
 from services.matching.linking.models import PersonLink
 from services.matching.linking.service import LOCK_ALL_FROM, RULES, THREAD_ROWS, link_records
-from services.matching.records.service import apply_beneficiary_upserts, prepare_beneficiary_upserts
+from services.matching.records.service import _newest_rows, apply_beneficiary_upserts, prepare_beneficiary_upserts
 from shared.db import Database
 from shared.events import EventEnvelope
 from tests.integration.matching.events import outbox_events
@@ -158,3 +158,16 @@ async def test_a_batch_prepared_ahead_links_as_one_prepared_in_its_transaction(d
         await apply_beneficiary_upserts(session, third, stale)
     links = await _links(database, third_ids + [b for _, b in twins[:3]])
     assert [links[i] for i in third_ids] == [links[b] for _, b in twins[:3]]
+
+
+def test_source_rows_come_in_record_id_order_with_each_records_newest_version() -> None:
+    """Two overlapping consumer batches lock the rows they share in one order (no deadlock)."""
+    records = [uuid.uuid4() for _ in range(50)]
+    events = [EventEnvelope(type="registry.beneficiary.upserted", producer="registry", key=str(r),
+                            payload={"id": str(r), "ministry_code": "MOSW", "programme_code": "OAA", "version": v,
+                                     "name_bn": f"রহিম {v}"})
+              for v in (2, 1) for r in records]
+    rows = _newest_rows(events)
+    assert [r["record_id"] for r in rows] == sorted(str(r) for r in records)
+    assert all(r["source_version"] == 2 and r["attributes"]["name_bn"] == "রহিম 2" and r["events_applied"] == 2
+               for r in rows)
