@@ -246,3 +246,18 @@ def test_link_events_are_envelopes_in_batch_rows_in_order() -> None:
     assert all(e.producer == "matching" and e.occurred_at == now for e in events)
     assert [e.payload["record_id"] for e in events[2:]] == records[1:]
     assert link_event_rows([], linked="a.b.c", unlinked="a.b.d", now=now) == []
+
+
+def test_a_few_key_lines_are_written_as_polars_writes_many() -> None:
+    """The real-time path writes a record's key line in Python; a consumer batch's are written by
+    Polars: the same lines, quoting included (empty text, separators, quotes; key texts hold no line breaks)."""
+    keys = normalize_table(make_table(_people()))
+    odd = pl.DataFrame({c: [None] * 5 for c in KEY_SCHEMA}, schema=KEY_SCHEMA).with_columns(
+        name_bn=pl.Series(['a,"b', "", "plain", "x,y", None]), name_en=pl.Series(["", "x", " lead", None, "q\"q"]),
+        ward=pl.Series([3, None, 0, -1, 12], dtype=KEY_SCHEMA["ward"]))
+    for frame in (keys, odd, pl.concat([keys, odd])):
+        assert frame.height <= 64
+        polars_lines = frame.select(list(KEY_SCHEMA)).write_csv(include_header=False).splitlines()
+        assert keys_to_lines(frame) == polars_lines
+    many = pl.concat([keys] * 20)  # past the small path: Polars itself
+    assert keys_to_lines(many) == keys_to_lines(keys) * 20
