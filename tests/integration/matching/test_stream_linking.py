@@ -1,22 +1,35 @@
 """The set-based stream path against the real PostgreSQL: consumer batches large enough for the
-worker thread and the all-bucket locks, records changing keys between batches, the events built in
-SQL, and a register whose block keys outlived their record keys."""
+worker thread and the all-bucket locks, records changing keys between batches, the events (outbox batch
+rows, published one message per event), and a register whose block keys outlived their record keys."""
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 import uuid
 from typing import Any
 
 import pytest
+from kafka import KafkaConsumer
 from sqlalchemy import select, text
 
+from devstack.stack import Stack
+from services.matching.database import outbox
 from services.matching.linking.frames import family_block_keys, keys_from_lines
 from services.matching.linking.models import PersonLink
-from services.matching.linking.service import LOCK_ALL_FROM, RULES, THREAD_ROWS, link_records
+from services.matching.linking.service import (
+    LOCK_ALL_FROM,
+    PERSON_LINKED,
+    PERSON_UNLINKED,
+    RULES,
+    THREAD_ROWS,
+    link_records,
+)
 from services.matching.records.service import _newest_rows, apply_beneficiary_upserts, prepare_beneficiary_upserts
 from shared.db import Database
 from shared.events import EventEnvelope
+from shared.outbox import OutboxRelay
 from tests.integration.matching.events import outbox_events
 from tests.integration.matching.test_incremental_linking import _person_of, database, person_record
 
@@ -93,7 +106,7 @@ async def test_a_large_batch_links_within_itself_and_a_changed_record_moves_its_
     assert None not in [await _person_of(database, i) for i in fresh_ids]
 
 
-async def test_events_staged_in_sql_are_envelopes(database: Database) -> None:
+async def test_link_events_are_envelopes_of_the_linked_person(database: Database) -> None:
     base = person_record(name_bn="শাহানা পারভীন", gender="F", date_of_birth="1977-05-06")
     first, second = uuid.uuid4(), uuid.uuid4()
     async with database.sessionmaker() as session, session.begin():
@@ -171,3 +184,41 @@ def test_source_rows_come_in_record_id_order_with_each_records_newest_version() 
     assert [r["record_id"] for r in rows] == sorted(str(r) for r in records)
     assert all(r["source_version"] == 2 and r["attributes"]["name_bn"] == "রহিম 2" and r["events_applied"] == 2
                for r in rows)
+
+
+def _messages_about(bootstrap: str, topic: str, record_ids: set[str], timeout_s: float = 20) -> list:
+    """The topic's messages whose event is about one of these records (read from the start by a
+    new consumer group), once all of them are seen or the time is up."""
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"reader-{uuid.uuid4().hex[:6]}",
+                             auto_offset_reset="earliest", session_timeout_ms=6000, heartbeat_interval_ms=2000)
+    found: list = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while {EventEnvelope.from_bytes(m.value).payload["record_id"] for m in found} != record_ids \
+                and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                found += [m for m in batch if EventEnvelope.from_bytes(m.value).payload.get("record_id") in record_ids]
+    finally:
+        consumer.close()
+    return found
+
+
+async def test_link_events_reach_the_broker_one_message_per_event(database: Database, infra: Stack) -> None:
+    """Linking writes its events as outbox batch rows; the relay publishes one message per event,
+    keyed by the person, on the event type's topic."""
+    base = person_record(name_bn="মমতাজ বেগম", gender="F", date_of_birth="1969-09-09")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    async with database.sessionmaker() as session, session.begin():
+        await link_records(session, [(first, base), (second, {**base, "name_bn": None, "name_en": "Momtaz Begum"})])
+    person = await _person_of(database, first)
+    relay = OutboxRelay(settings=database.settings, database=database, outbox=outbox,
+                        topics=[PERSON_LINKED, PERSON_UNLINKED])
+    while await relay.relay_once():
+        pass
+    relay._close_producer()
+    messages = await asyncio.to_thread(_messages_about, infra.kafka_bootstrap, PERSON_LINKED, {str(first), str(second)})
+    events = [EventEnvelope.from_bytes(m.value) for m in messages]
+    assert sorted(e.payload["record_id"] for e in events) == sorted([str(first), str(second)])
+    for message, event in zip(messages, events, strict=True):
+        assert message.key.decode() == event.key == str(person) == event.payload["person_id"]
+        assert event.type == message.topic == PERSON_LINKED and event.producer == "matching"
