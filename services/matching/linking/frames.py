@@ -126,7 +126,7 @@ def link_event_rows(links: Sequence[WrittenLink], *, linked: str, unlinked: str,
     count = len(links) + sum(link.unlinked for link in links)
     if not count:
         return []
-    ids = new_uuids(count).to_list() if count >= 64 else [str(uuid.uuid4()) for _ in range(count)]
+    ids = random_uuid_texts(count)
     stamp = now.isoformat()
     head = '{"event_id":"%s","type":"%s","schema_version":1,"occurred_at":"' + stamp + '","producer":"matching",'
     lines: list[str] = []
@@ -139,10 +139,16 @@ def link_event_rows(links: Sequence[WrittenLink], *, linked: str, unlinked: str,
         lines.append(f"{linked}\t{link.person_id}\t" + head % (ids[len(lines)], linked)
                      + f'"key":"{link.person_id}","payload":{{"person_id":"{link.person_id}",'
                      f'"record_id":"{link.record_id}","probability":{probability}}}}}')
+    step = EVENTS_PER_BATCH_ROW
+    chunks = [(start, lines[start:start + step]) for start in range(0, len(lines), step)]
     return [{"event_id": ids[start], "topic": BATCH_TOPIC, "key": LINK_EVENTS_KEY,
-             "body": pack_events("\n".join(lines[start:start + EVENTS_PER_BATCH_ROW]).encode()),
-             "events": len(lines[start:start + EVENTS_PER_BATCH_ROW])}
-            for start in range(0, len(lines), EVENTS_PER_BATCH_ROW)]
+             "body": pack_events("\n".join(chunk).encode()), "events": len(chunk)} for start, chunk in chunks]
+
+
+def random_uuid_texts(n: int) -> list[str]:
+    """``n`` random UUIDs as text: from NumPy for many (``new_uuids``), one call each for a few (the
+    real-time path, where building a frame costs more)."""
+    return new_uuids(n).to_list() if n >= 64 else [str(uuid.uuid4()) for _ in range(n)]
 
 
 def new_uuids(n: int) -> pl.Series:

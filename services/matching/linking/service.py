@@ -51,7 +51,7 @@ from services.matching.linking.frames import (
     keys_from_lines,
     keys_to_lines,
     link_event_rows,
-    new_uuids,
+    random_uuid_texts,
     records_frame,
 )
 from services.matching.linking.models import Person, PersonLink, StoredModelParams
@@ -908,7 +908,7 @@ async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: Li
     survivor_of = {label: min(members, key=lambda p: order.get(p, 0)) for label, members in persons_of.items()}
     absorbed = [(p, survivor_of[labels[n + i]]) for p, i in person_node.items() if survivor_of[labels[n + i]] != p]
     fresh = sorted(set(labels[:n]) - survivor_of.keys())
-    new_persons = new_uuids(len(fresh)).to_list() if len(fresh) >= THREAD_ROWS else [str(uuid.uuid4()) for _ in fresh]
+    new_persons = random_uuid_texts(len(fresh))
     survivor_of.update(zip(fresh, new_persons, strict=True))
     merged = {p for p, _ in absorbed}
 
