@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import polars as pl
 
-from services.matching.engine.blocking import BlockingRule, _family, default_rules
+from services.matching.engine.blocking import FAMILY_NUMBERS, BlockingRule, _family, default_rules
 from services.matching.engine.comparisons import NULL, Comparison
 from services.matching.engine.estimate import ModelParams
 from services.matching.engine.normalize import normalize_table
@@ -179,9 +179,11 @@ def family_block_keys(keys: pl.DataFrame, rules: Sequence[BlockingRule] | None =
 
 
 def rule_families(rules: Sequence[BlockingRule]) -> np.ndarray:
-    """Family index of each rule (rules differing only by script share one)."""
-    names: dict[str, int] = {}
-    return np.array([names.setdefault(_family(rule), len(names)) for rule in rules], dtype=np.int16)
+    """Family number of each rule (rules differing only by script share one): the stored number of
+    a default family (``FAMILY_NUMBERS``), the next free number for any other."""
+    numbers = dict(FAMILY_NUMBERS)
+    return np.array([numbers.setdefault(_family(rule), max(numbers.values()) + 1) for rule in rules],
+                    dtype=np.int16)
 
 
 def family_caps(rules: Sequence[BlockingRule]) -> np.ndarray:

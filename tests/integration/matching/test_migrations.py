@@ -1,0 +1,85 @@
+"""Matching migrations that move stored data, run forwards and backwards on a database of their own."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import polars as pl
+import pytest
+from alembic import command
+
+from devstack.stack import Stack
+from services.matching.engine.blocking import BlockingRule, default_rules
+from services.matching.engine.normalize import normalize_table
+from services.matching.linking import bulk
+from services.matching.linking.frames import family_block_keys
+from shared.migrations import alembic_config, upgrade
+from tests.integration.matching.test_incremental_agrees_with_batch import BENCH_FILE, RECORD_COLUMNS
+
+pytestmark = pytest.mark.integration
+
+RETIRED_FAMILY = 6
+
+
+@pytest.fixture
+async def own_url(infra: Stack) -> AsyncIterator[str]:
+    libpq = infra.database_url.replace("postgresql+asyncpg://", "postgresql://")
+    base, _, _ = libpq.rpartition("/")
+    name = f"matching_migrations_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(libpq)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def _retired_rule_keys(keys: pl.DataFrame) -> set[tuple[int, str]]:
+    """(row, key) of the retired "first name + birth year + district" rules, as they were written."""
+    rules = [BlockingRule(f"first_{script}+year+district", pl.concat_str(
+        [pl.col(f"name_{script}").str.split(" ").list.first(), pl.col("birth_year").cast(pl.String),
+         pl.col("district_code").cast(pl.String)], separator="|")) for script in ("bn", "en")]
+    blocks = family_block_keys(keys, rules)
+    return set(zip(blocks["row"].to_list(), blocks["key"].to_list(), strict=True))
+
+
+@pytest.mark.skipif(not BENCH_FILE.exists(), reason="bench file not available")
+async def test_retiring_first_name_year_district_keys_deletes_them_and_a_downgrade_rebuilds_them(
+        own_url: str) -> None:
+    await asyncio.to_thread(upgrade, "matching", own_url)
+    table = pl.read_parquet(BENCH_FILE, columns=RECORD_COLUMNS).head(3_000)
+    keys = normalize_table(table)
+    record_ids = pl.Series("record_id", [str(uuid.uuid4()) for _ in range(table.height)])
+    raw = await asyncpg.connect(own_url)
+    try:
+        async with raw.transaction():
+            await bulk.load_keys(raw, record_ids, keys)
+        stored = await raw.fetch("SELECT rule, key, record_id::text AS record_id FROM matching.block_keys")
+        assert stored and all(r["rule"] != RETIRED_FAMILY for r in stored)
+
+        await asyncio.to_thread(command.downgrade, alembic_config("matching", own_url), "0007")
+        rebuilt = await raw.fetch("SELECT key, record_id::text AS record_id FROM matching.block_keys WHERE rule = $1",
+                                  RETIRED_FAMILY)
+        row_of = {record_id: row for row, record_id in enumerate(record_ids.to_list())}
+        expected = _retired_rule_keys(keys)
+        assert len(expected) > 2_000  # most records have a name, a birth year and a district
+        assert {(row_of[r["record_id"]], r["key"]) for r in rebuilt} == expected
+        # the other families are untouched
+        assert await raw.fetchval("SELECT count(*) FROM matching.block_keys WHERE rule <> $1",
+                                  RETIRED_FAMILY) == len(stored)
+
+        await asyncio.to_thread(upgrade, "matching", own_url)
+        assert await raw.fetchval("SELECT count(*) FROM matching.block_keys WHERE rule = $1", RETIRED_FAMILY) == 0
+        assert await raw.fetchval("SELECT count(*) FROM matching.block_keys") == len(stored)
+    finally:
+        await raw.close()
+
+
+def test_no_default_rule_uses_the_retired_family_number() -> None:
+    from services.matching.linking.frames import rule_families
+
+    assert RETIRED_FAMILY not in rule_families(default_rules()).tolist()
