@@ -31,7 +31,7 @@ import polars as pl
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.database import outbox
 from services.matching.engine.blocking import default_rules
@@ -85,13 +85,6 @@ LOCK_ALL_FROM = 500
 # the same batch (2 cores: PostgreSQL on one, Python on the other); a record or a few are
 # handled inline, where a thread hand-off would only add latency.
 THREAD_ROWS = 64
-# From this many probes (a batch of about 300 records), a batch holding every lock bucket looks up
-# its candidates on two connections at once (see fetch_candidates).
-SPLIT_PROBES_FROM = 2_000
-# How long the split lookup waits for the pool's second connection. The batch holds every lock
-# bucket meanwhile, and a full pool may be full of requests waiting for those buckets: past this,
-# the session looks up the second half itself.
-BESIDE_CONNECT_TIMEOUT_S = 1.0
 # Below this many characters a result text is split in Python (Polars' per-call overhead dominates).
 SMALL_TEXT = 20_000
 
@@ -454,43 +447,22 @@ def _read_csv(text: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
 
 class Candidates:
     """Stored records sharing a blocking key with a batch (see ``_CANDIDATES_SQL``), parsed on first
-    use (in the scoring thread, not on the event loop).
+    use (in the scoring thread, not on the event loop)."""
 
-    ``parts``: the statement's results for consecutive slices of the batch's probes, each with the
-    number of its first probe; a record found by several slices is one candidate."""
-
-    def __init__(self, hits: str = "", lines: str = "", counts: str = "",
-                 parts: Sequence[tuple[str, str, str, int]] | None = None) -> None:
-        self._parts = list(parts) if parts is not None else [(hits, lines, counts, 0)]
+    def __init__(self, hits: str = "", lines: str = "", counts: str = "") -> None:
+        self._hits, self._lines, self._counts = hits, lines, counts
 
     @cached_property
     def _parsed(self) -> tuple[list[str], pl.DataFrame, tuple[np.ndarray, np.ndarray], dict[str, int]]:
-        frames, probes, cands, name_counts = [], [], [], {}
-        offset = 0
-        for hits, lines, counts, first_probe in self._parts:
-            frame = _read_csv(lines, _CANDIDATE_SCHEMA)
-            if not frame["cand"].is_sorted():
-                frame = frame.sort("cand")
-            probe, cand = _parse_hits(hits)
-            probes.append(probe + first_probe)
-            cands.append(np.where(cand >= 0, cand + offset, -1).astype(np.int32))
-            frames.append(frame)
-            offset += frame.height
-            if counts:
-                for line in counts.split("\n"):
-                    skeleton, _, records = line.rpartition(",")
-                    name_counts[skeleton] = int(records)
-        frame = frames[0] if len(frames) == 1 else pl.concat(frames)
-        hit_cand = cands[0] if len(cands) == 1 else np.concatenate(cands)
-        if len(frames) > 1:  # one candidate per record: renumber the hits onto the first of its rows
-            numbered = frame.select("record_id").with_row_index("old")
-            first = numbered.unique("record_id", keep="first", maintain_order=True).with_row_index("new")
-            new_of_old = numbered.join(first.select("record_id", "new"), on="record_id", how="left",
-                                       maintain_order="left")["new"].to_numpy().astype(np.int32)
-            hit_cand = np.where(hit_cand >= 0, new_of_old[np.maximum(hit_cand, 0)], -1).astype(np.int32)
-            frame = frame[first["old"].to_numpy()]
-        hit_probe = probes[0] if len(probes) == 1 else np.concatenate(probes)
-        return frame["record_id"].to_list(), frame.drop("cand", "record_id"), (hit_probe, hit_cand), name_counts
+        frame = _read_csv(self._lines, _CANDIDATE_SCHEMA)
+        if not frame["cand"].is_sorted():
+            frame = frame.sort("cand")
+        name_counts = {}
+        if self._counts:
+            for line in self._counts.split("\n"):
+                skeleton, _, records = line.rpartition(",")
+                name_counts[skeleton] = int(records)
+        return frame["record_id"].to_list(), frame.drop("cand", "record_id"), _parse_hits(self._hits), name_counts
 
     @property
     def ids(self) -> list[str]:
@@ -528,56 +500,16 @@ def _parse_hits(hits: str) -> tuple[np.ndarray, np.ndarray]:
     return parsed["probe"].to_numpy(), parsed["cand"].to_numpy()
 
 
-def probe_slices(batch: PreparedBatch, slices: int) -> list[tuple[str, int]]:
-    """The batch's probe lines cut into ``slices`` consecutive runs: (lines, number of the first)."""
-    lines = batch.probes_text.split("\n")
-    size = -(-len(lines) // slices)
-    return [("\n".join(lines[start:start + size]), start) for start in range(0, len(lines), size)]
-
-
 async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude: Sequence[str] = (),
-                           with_counts: bool = False, beside_engine: AsyncEngine | None = None) -> Candidates:
+                           with_counts: bool = False) -> Candidates:
     """Every stored record sharing a blocking key with the batch, its keys and, ``with_counts``, how
-    many records carry each own name of the batch and of the candidates: one statement.
-
-    ``beside_engine``: for a large batch whose transaction holds every lock bucket, half of the
-    probes are looked up on a second connection of this engine at the same time (PostgreSQL runs a
-    statement on one core; the lookup is half of a batch's database time). It reads what the
-    session reads: only linking writes blocking keys, record keys and name counts, always under the
-    bucket locks, and the session has not written its own yet."""
+    many records carry each own name of the batch and of the candidates: one statement."""
     if not batch.probes:
         return Candidates()
-    params = {"caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude), "names": batch.names_text,
-              "with_counts": with_counts}
-    if beside_engine is None or batch.probes < SPLIT_PROBES_FROM:
-        found = (await session.execute(_CANDIDATES_SQL, {**params, "probes": batch.probes_text})).one()
-        return Candidates(found.hits, found.lines, found.counts)
-    (mine, first_mine), (theirs, first_theirs) = probe_slices(batch, 2)
-    # the batch's own names are counted by the first half; each half counts its candidates' names
-    second_half = {"probes": theirs, "names": ""}
-
-    async def on_beside_connection() -> Any:
-        try:
-            async with asyncio.timeout(BESIDE_CONNECT_TIMEOUT_S):
-                connection = await beside_engine.connect()
-        except TimeoutError:
-            return None
-        try:
-            return (await connection.execute(_CANDIDATES_SQL, {**params, **second_half})).one()
-        finally:
-            await connection.close()
-
-    beside_lookup = asyncio.ensure_future(on_beside_connection())
-    try:
-        found = (await session.execute(_CANDIDATES_SQL, {**params, "probes": mine})).one()
-    except BaseException:
-        await asyncio.gather(beside_lookup, return_exceptions=True)
-        raise
-    other = await beside_lookup
-    if other is None:  # no second connection to be had
-        other = (await session.execute(_CANDIDATES_SQL, {**params, **second_half})).one()
-    return Candidates(parts=[(found.hits, found.lines, found.counts, first_mine),
-                             (other.hits, other.lines, other.counts, first_theirs)])
+    found = (await session.execute(_CANDIDATES_SQL, {
+        "probes": batch.probes_text, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude),
+        "names": batch.names_text, "with_counts": with_counts})).one()
+    return Candidates(found.hits, found.lines, found.counts)
 
 
 def candidate_pairs_of(batch: PreparedBatch, candidates: Candidates) -> np.ndarray:
@@ -746,11 +678,6 @@ async def _existing_links(session: AsyncSession, record_ids: list[str], locked: 
     return links
 
 
-def _engine_of(session: AsyncSession) -> AsyncEngine | None:
-    """The engine the session draws its connection from (None: bound to one connection)."""
-    return session.bind if isinstance(session.bind, AsyncEngine) else None
-
-
 async def _oldest_first(session: AsyncSession, persons: Sequence[str]) -> list[str]:
     """The persons, oldest first (ties: by id): the oldest survives a merge."""
     created = dict((await session.execute(_CREATED_SQL, {"ids": list(persons)})).all())
@@ -836,8 +763,7 @@ async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: Li
         await _lock_keys(session, batch)
     # a changed record's stored keys are stale: it is compared through the batch's fresh keys
     candidates = await fetch_candidates(session, batch, exclude=list(context.old_lines),
-                                        with_counts=context.register >= MIN_RECORDS_FOR_ESTIMATION,
-                                        beside_engine=_engine_of(session) if context.all_locked else None)
+                                        with_counts=context.register >= MIN_RECORDS_FOR_ESTIMATION)
     scoring = asyncio.ensure_future(run_cpu(threaded, score_batch, batch, candidates, params, context.register))
     scored = await beside(_store_keys(session, batch, context.old_lines), scoring)
 

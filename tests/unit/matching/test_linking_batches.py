@@ -27,7 +27,6 @@ from services.matching.linking.service import (
     candidate_pairs_of,
     name_frequencies,
     prepare_batch,
-    probe_slices,
 )
 from shared.events import EventEnvelope
 from shared.outbox import unpack_events
@@ -156,40 +155,6 @@ def test_pairs_come_out_once_whatever_the_number_of_shared_keys() -> None:
     pairs = candidate_pairs_of(batch, Candidates())
     assert sorted(map(tuple, pairs.tolist())) == [(0, 1), (0, 2), (1, 2)]
     assert pairs.dtype == np.int32
-
-
-def test_a_lookup_split_over_two_connections_finds_the_candidates_of_one() -> None:
-    """The probes cut in two runs, each answered with its own candidate numbers, and a record found
-    by both: one candidate per record, the same pairs and keys as one answer, the name counts of both."""
-    batch = _batch([{"nid": "1956123456789", "phone": "01711000001", "name_en": "Abul Kalam"},
-                    {"nid": "1960987654321", "phone": "01819000002", "name_en": "Babul Mia"}])
-    (_, first), (_, second) = slices = probe_slices(batch, 2)
-    assert first == 0 and 0 < second < batch.probes
-    assert "\n".join(lines for lines, _ in slices) == batch.probes_text
-    early, late = 0, batch.probes - 1  # a probe of each run
-    blank = "," * (len(KEY_SCHEMA) - 1)
-
-    def line(cand: int, record_id: str) -> str:
-        return f"{cand},{record_id},{record_id[:8]}{blank}"  # the record's own name: its id's head
-
-    both, only_early, only_late = (str(uuid.uuid4()) for _ in range(3))
-    whole = Candidates(f"{early},0\n{early},1\n{late},0\n{late},2\n{late},-1",
-                       "\n".join([line(0, both), line(1, only_early), line(2, only_late)]), "abul,3\nbabul,2")
-    split = Candidates(parts=[
-        (f"{early},0\n{early},1", "\n".join([line(0, both), line(1, only_early)]), "abul,3", first),
-        (f"{late - second},0\n{late - second},1\n{late - second},-1", "\n".join([line(0, both), line(1, only_late)]),
-         "babul,2", second)])
-
-    def found(candidates: Candidates) -> set[tuple[int, str]]:
-        return {(left, candidates.ids[right - batch.size]) for left, right in
-                candidate_pairs_of(batch, candidates).tolist() if right >= batch.size}
-
-    assert sorted(split.ids) == sorted(whole.ids) and len(split.ids) == 3
-    assert found(split) == found(whole) and len(found(whole)) >= 3
-    assert [split.keys["name_bn"][split.ids.index(r)] for r in whole.ids] == whole.keys["name_bn"].to_list()
-    assert sorted(split.hit_probe.tolist()) == sorted(whole.hit_probe.tolist())
-    assert (split.hit_cand == -1).sum() == 1
-    assert split.name_counts == whole.name_counts == {"abul": 3, "babul": 2}
 
 
 def test_name_frequencies_of_a_large_frame_are_those_of_a_few_rows() -> None:
