@@ -108,16 +108,18 @@ _LOCK_SQL = text(f"""
 # Stored records sharing a (family, key) with the batch (probes: "family<TAB>key" lines), at most
 # the family's cap per key (a larger block is no key at all, as in the batch; the caller drops it).
 # Returns the stored hits as CSV lines "probe,candidate" (probe: 0-based line number; candidate -1:
-# a record of the batch itself), the candidates as CSV lines "candidate,record_id,<stored keys>"
-# and, with_counts, "skeleton,records" of the batch's and the candidates' own names.
+# a record of the batch itself, or a member of a block over the cap), the candidates as CSV lines
+# "candidate,record_id,<stored keys>" and, with_counts, "skeleton,records" of the batch's and the
+# candidates' own names.
 _CANDIDATES_SQL = text(f"""
     WITH q AS (
         SELECT split_part(line, E'\\t', 1)::smallint AS family, split_part(line, E'\\t', 2) AS key,
                (probe - 1)::int AS probe
         FROM {_LINES.format("probes")} WITH ORDINALITY AS t(line, probe)
     ), hits AS MATERIALIZED (
-        SELECT q.probe, b.record_id FROM q CROSS JOIN LATERAL (
-            SELECT record_id FROM matching.block_keys b WHERE b.rule = q.family AND b.key = q.key
+        SELECT q.probe, b.record_id, b.cap FROM q CROSS JOIN LATERAL (
+            SELECT record_id, (CAST(:caps AS int[]))[q.family + 1] AS cap FROM matching.block_keys b
+            WHERE b.rule = q.family AND b.key = q.key
             LIMIT (CAST(:caps AS int[]))[q.family + 1]
         ) AS b
     ), found AS MATERIALIZED (
@@ -126,7 +128,10 @@ _CANDIDATES_SQL = text(f"""
         SELECT (row_number() OVER () - 1)::int AS cand, r.record_id, r.keys FROM matching.record_keys r
         WHERE r.record_id = ANY(ARRAY(
             SELECT DISTINCT record_id FROM hits
-            WHERE record_id NOT IN (SELECT unnest({_IDS.format("exclude")}))))
+            WHERE record_id NOT IN (SELECT unnest({_IDS.format("exclude")}))
+              -- a block holding the cap's worth of stored records is over the cap with the batch's
+              -- record: its members are no candidates (on 1M records, 14% fewer)
+              AND probe NOT IN (SELECT probe FROM hits GROUP BY probe, cap HAVING count(*) >= cap)))
     ), names AS (
         -- own-name skeletons of the batch and of the candidates (the first two fields of a key line:
         -- skeletons are letters and spaces, never quoted)
@@ -480,7 +485,7 @@ class Candidates:
     @property
     def hit_cand(self) -> np.ndarray:
         """Per stored member of a block of the batch's keys, its candidate number (-1: a record of
-        the batch itself)."""
+        the batch itself, or a member of a block over its family's cap)."""
         return self._parsed[2][1]
 
     @property

@@ -222,3 +222,34 @@ async def test_link_events_reach_the_broker_one_message_per_event(database: Data
     for message, event in zip(messages, events, strict=True):
         assert message.key.decode() == event.key == str(person) == event.payload["person_id"]
         assert event.type == message.topic == PERSON_LINKED and event.producer == "matching"
+
+
+async def test_the_members_of_a_block_over_its_cap_are_looked_up_but_not_shipped(database: Database) -> None:
+    """The phone family caps its blocks at 30: with 29 stored records holding a phone, a new record
+    holding it too makes a block of 30, and the 29 come back as candidates; with 30 stored the block
+    is over the cap with the new record, and the lookup says so (30 hits) without shipping them."""
+    from services.matching.linking.service import FAMILY_CAPS, candidate_pairs_of, fetch_candidates, prepare_batch
+
+    phone_family = 4
+    assert FAMILY_CAPS[phone_family] == 30
+    phone = f"0171{random.randrange(10**7):07d}"
+    people = [{**p, "phone": phone} for p in _distinct_people(31, seed=int(phone))]
+    stored = [uuid.uuid4() for _ in range(30)]
+    async with database.sessionmaker() as session, session.begin():
+        await link_records(session, list(zip(stored[:29], people[:29], strict=True)))
+    newcomer = prepare_batch([(uuid.uuid4(), people[30])])
+    probe = newcomer.probes_text.split("\n").index(f"{phone_family}\t{phone[1:]}")
+
+    async def looked_up() -> tuple[list[int], set[str], int]:
+        async with database.sessionmaker() as session, session.begin():
+            candidates = await fetch_candidates(session, newcomer)
+        hits = candidates.hit_cand[candidates.hit_probe == probe].tolist()
+        return hits, set(candidates.ids), len(candidate_pairs_of(newcomer, candidates))
+
+    hits, ids, pairs = await looked_up()
+    assert len(hits) == 29 and min(hits) >= 0 and ids == {str(r) for r in stored[:29]} and pairs == 29
+
+    async with database.sessionmaker() as session, session.begin():
+        await link_records(session, [(stored[29], people[29])])
+    hits, ids, pairs = await looked_up()
+    assert hits == [-1] * 30 and ids == set() and pairs == 0
