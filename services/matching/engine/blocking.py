@@ -33,7 +33,7 @@ def _first_token(col: str) -> pl.Expr:
 def default_rules() -> list[BlockingRule]:
     """The blocking rules of the batch dedupe, most specific first.
 
-    Identifiers (NID core, smart NID, BRN, phone) catch pairs whatever the names look like; the name
+    Identifiers (NID serial, smart NID, BRN, phone) catch pairs whatever the names look like; the name
     rules catch records without a shared identifier (typo in the NID, changed phone, a 10-digit NID
     on one side and a 17-digit one on the other).  Name keys use the script-agnostic skeleton.
     """
@@ -44,9 +44,9 @@ def default_rules() -> list[BlockingRule]:
         return pl.concat_str(list(parts), separator="|")  # null if any part is null
 
     rules = [
-        BlockingRule("nid13", pl.col("nid13")),
-        # A digit error in the NID: its last 7 digits (the serial part; the head encodes the
-        # place of registration and is shared by a whole union) usually survive.
+        # The NID's last 7 digits (the serial part; the head encodes the place of registration and
+        # is shared by a whole union): the same NID, and one with a digit error in its head. A key on
+        # the whole NID gave no pair that this one does not.
         BlockingRule("nid13_tail", pl.col("nid13").str.slice(-7)),
         BlockingRule("nid10", pl.col("nid10")),
         BlockingRule("brn", pl.col("brn")),
@@ -81,11 +81,12 @@ def _family(rule: BlockingRule) -> str:
 
 
 # The number a family's keys are stored under (matching.block_keys.rule). A family keeps its number
-# for good and a retired family's number is not reused: 6 was first name + birth year + district,
-# retired in migration 0008 (on 1M records it gave 1.6M candidate pairs that no other rule gave and
-# 119 true links among them, 0.06% of the true pairs).
+# for good and a retired family's number is not reused. Retired in migration 0008: 0, the whole NID
+# (its pairs are all the NID serial's), and 6, first name + birth year + district (on 1M records it
+# gave 1.6M candidate pairs that no other rule gave and 119 true links among them, 0.06% of the true
+# pairs).
 FAMILY_NUMBERS: dict[str, int] = {
-    "nid13": 0, "nid13_tail": 1, "nid10": 2, "brn": 3, "phone": 4, "dob+upazila": 5,
+    "nid13_tail": 1, "nid10": 2, "brn": 3, "phone": 4, "dob+upazila": 5,
     "name+upazila": 7, "first+father+district": 8, "name+father": 9, "first+dob": 10,
 }
 

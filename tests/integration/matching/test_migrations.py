@@ -21,7 +21,8 @@ from tests.integration.matching.test_incremental_agrees_with_batch import BENCH_
 
 pytestmark = pytest.mark.integration
 
-RETIRED_FAMILY = 6
+WHOLE_NID, FIRST_NAME_YEAR_DISTRICT = 0, 6  # the families migration 0008 retires
+RETIRED = (WHOLE_NID, FIRST_NAME_YEAR_DISTRICT)
 
 
 @pytest.fixture
@@ -38,17 +39,20 @@ async def own_url(infra: Stack) -> AsyncIterator[str]:
         await admin.close()
 
 
-def _retired_rule_keys(keys: pl.DataFrame) -> set[tuple[int, str]]:
-    """(row, key) of the retired "first name + birth year + district" rules, as they were written."""
-    rules = [BlockingRule(f"first_{script}+year+district", pl.concat_str(
+def _retired_rule_keys(keys: pl.DataFrame) -> set[tuple[int, int, str]]:
+    """(family, row, key) of the retired rules, as they were written: the whole NID, and first name +
+    birth year + district in either script."""
+    whole_nid = family_block_keys(keys, [BlockingRule("nid13", pl.col("nid13"))])
+    first_year_district = family_block_keys(keys, [BlockingRule(f"first_{script}+year+district", pl.concat_str(
         [pl.col(f"name_{script}").str.split(" ").list.first(), pl.col("birth_year").cast(pl.String),
-         pl.col("district_code").cast(pl.String)], separator="|")) for script in ("bn", "en")]
-    blocks = family_block_keys(keys, rules)
-    return set(zip(blocks["row"].to_list(), blocks["key"].to_list(), strict=True))
+         pl.col("district_code").cast(pl.String)], separator="|")) for script in ("bn", "en")])
+    return ({(WHOLE_NID, row, key) for row, key in whole_nid.select("row", "key").iter_rows()}
+            | {(FIRST_NAME_YEAR_DISTRICT, row, key)
+               for row, key in first_year_district.select("row", "key").iter_rows()})
 
 
 @pytest.mark.skipif(not BENCH_FILE.exists(), reason="bench file not available")
-async def test_retiring_first_name_year_district_keys_deletes_them_and_a_downgrade_rebuilds_them(
+async def test_retiring_two_block_families_deletes_their_keys_and_a_downgrade_rebuilds_them(
         own_url: str) -> None:
     await asyncio.to_thread(upgrade, "matching", own_url)
     table = pl.read_parquet(BENCH_FILE, columns=RECORD_COLUMNS).head(3_000)
@@ -59,27 +63,29 @@ async def test_retiring_first_name_year_district_keys_deletes_them_and_a_downgra
         async with raw.transaction():
             await bulk.load_keys(raw, record_ids, keys)
         stored = await raw.fetch("SELECT rule, key, record_id::text AS record_id FROM matching.block_keys")
-        assert stored and all(r["rule"] != RETIRED_FAMILY for r in stored)
+        assert stored and all(r["rule"] not in RETIRED for r in stored)
 
         await asyncio.to_thread(command.downgrade, alembic_config("matching", own_url), "0007")
-        rebuilt = await raw.fetch("SELECT key, record_id::text AS record_id FROM matching.block_keys WHERE rule = $1",
-                                  RETIRED_FAMILY)
+        rebuilt = await raw.fetch("SELECT rule, key, record_id::text AS record_id FROM matching.block_keys "
+                                  "WHERE rule = ANY($1::smallint[])", RETIRED)
         row_of = {record_id: row for row, record_id in enumerate(record_ids.to_list())}
         expected = _retired_rule_keys(keys)
-        assert len(expected) > 2_000  # most records have a name, a birth year and a district
-        assert {(row_of[r["record_id"]], r["key"]) for r in rebuilt} == expected
+        # most records have a NID, and a name, a birth year and a district
+        assert all(sum(family == f for family, _, _ in expected) > 1_000 for f in RETIRED)
+        assert {(r["rule"], row_of[r["record_id"]], r["key"]) for r in rebuilt} == expected
         # the other families are untouched
-        assert await raw.fetchval("SELECT count(*) FROM matching.block_keys WHERE rule <> $1",
-                                  RETIRED_FAMILY) == len(stored)
+        assert await raw.fetchval("SELECT count(*) FROM matching.block_keys WHERE rule <> ALL($1::smallint[])",
+                                  RETIRED) == len(stored)
 
         await asyncio.to_thread(upgrade, "matching", own_url)
-        assert await raw.fetchval("SELECT count(*) FROM matching.block_keys WHERE rule = $1", RETIRED_FAMILY) == 0
+        assert await raw.fetchval("SELECT count(*) FROM matching.block_keys WHERE rule = ANY($1::smallint[])",
+                                  RETIRED) == 0
         assert await raw.fetchval("SELECT count(*) FROM matching.block_keys") == len(stored)
     finally:
         await raw.close()
 
 
-def test_no_default_rule_uses_the_retired_family_number() -> None:
+def test_no_default_rule_uses_a_retired_family_number() -> None:
     from services.matching.linking.frames import rule_families
 
-    assert RETIRED_FAMILY not in rule_families(default_rules()).tolist()
+    assert not set(RETIRED) & set(rule_families(default_rules()).tolist())

@@ -230,7 +230,7 @@ async def test_the_members_of_a_block_over_its_cap_are_looked_up_but_not_shipped
     is over the cap with the new record, and the lookup says so (30 hits) without shipping them."""
     from services.matching.linking.service import FAMILY_CAPS, candidate_pairs_of, fetch_candidates, prepare_batch
 
-    phone_family = 4
+    phone_family = 4  # the phone family (FAMILY_NUMBERS) caps its blocks at 30
     assert FAMILY_CAPS[phone_family] == 30
     phone = f"0171{random.randrange(10**7):07d}"
     people = [{**p, "phone": phone} for p in _distinct_people(31, seed=int(phone))]

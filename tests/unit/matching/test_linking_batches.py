@@ -128,7 +128,7 @@ def _probe(batch: PreparedBatch, family: int, key: str) -> int:
 
 
 def test_a_block_over_its_cap_is_no_key() -> None:
-    phone_family = 4  # nid13, nid13_tail, nid10, brn, phone: the phone family caps its blocks at 30
+    phone_family = 4  # the phone family (FAMILY_NUMBERS) caps its blocks at 30
     assert FAMILY_CAPS[phone_family] == 30
     rows = [{"phone": "01711000001", "name_en": n} for n in ("Abul Kalam", "Babul Mia")]
     batch = _batch(rows)
