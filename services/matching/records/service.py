@@ -55,6 +55,15 @@ def _canonical(record_id: str) -> str:
     return record_id if _CANONICAL_UUID.match(record_id) else str(uuid.UUID(record_id))
 
 
+def _attributes_of(payload: dict) -> dict:
+    """The record's attributes: the payload without its identity fields (a copy and a few deletions
+    cost a third of a filtered copy of its ~20 fields)."""
+    attributes = dict(payload)
+    for field in IDENTITY_FIELDS:
+        attributes.pop(field, None)
+    return attributes
+
+
 def _newest_rows(events: Sequence[EventEnvelope]) -> list[dict]:
     """Each record's newest version among the events, as a source_records row; two versions of one
     record count as two applied events. In record id order: two overlapping consumer batches holding
@@ -68,7 +77,7 @@ def _newest_rows(events: Sequence[EventEnvelope]) -> list[dict]:
             "ministry_code": payload["ministry_code"],
             "programme_code": payload["programme_code"],
             "source_version": int(payload.get("version", 1)),
-            "attributes": {k: v for k, v in payload.items() if k not in IDENTITY_FIELDS},
+            "attributes": _attributes_of(payload),
             "events_applied": 1,
             "last_event_id": event.event_id,
         }
