@@ -52,14 +52,21 @@ async def raw_connection(connection: AsyncConnection) -> asyncpg.Connection:
     return (await connection.get_raw_connection()).driver_connection
 
 
+def _attribute_text(attribute: str) -> str:
+    """An attribute as text, as ``linking.frames.records_frame`` reads it: a number without its
+    trailing zeros (a code sent as 26.0 is 26), empty text as null."""
+    value = f"attributes -> {attribute!r}"
+    return (f"NULLIF(CASE jsonb_typeof({value}) WHEN 'number' THEN trim_scale(({value})::numeric)::text "
+            f"ELSE attributes ->> {attribute!r} END, '')")
+
+
 def _input_select() -> str:
     """SELECT list turning the JSONB attributes into the engine's input columns (first non-empty
     attribute wins, as ``linking.frames.records_frame`` does)."""
     sources: dict[str, list[str]] = {c: [] for c in INPUT_COLUMNS}
     for attribute, column in ATTRIBUTE_COLUMNS.items():
         sources[column].append(attribute)
-    parts = [f"COALESCE({', '.join(f'NULLIF(attributes ->> {a!r}, {chr(39) * 2})' for a in attrs)}) AS {col}"
-             for col, attrs in sources.items()]
+    parts = [f"COALESCE({', '.join(_attribute_text(a) for a in attrs)}) AS {col}" for col, attrs in sources.items()]
     return "record_id::text AS record_id, " + ", ".join(parts)
 
 

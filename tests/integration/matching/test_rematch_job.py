@@ -213,3 +213,25 @@ async def test_person_links_of_records_unknown_to_the_register_are_left_alone(da
     assert job["status"] == "succeeded"
     if outside is not None:
         assert await _person_of(database, outside) == person
+
+
+async def test_the_rematch_reads_attributes_as_linking_does(database: Database) -> None:
+    """The re-match job reads attributes in SQL, incremental linking in Polars: the same input columns
+    for codes sent as numbers with and without a fraction, booleans, empty text and either date field."""
+    import orjson
+    import polars as pl
+    from sqlalchemy import text
+
+    from services.matching.jobs.rematch import _input_select
+    from services.matching.linking.frames import records_frame
+
+    attributes = [{"district_code": 26, "upazila_code": 2616.0, "ward": 3.5, "gender": True, "nid": "",
+                   "date_of_birth": "1970-01-02", "dob": "1999-09-09", "name_bn": "রহিমা খাতুন"},
+                  {"district_code": "26", "upazila_code": "", "union_code": 0, "dob": "1980-05-06", "phone": None}]
+    async with database.sessionmaker() as session:
+        rows = (await session.execute(text(
+            f"SELECT {_input_select()} FROM (SELECT gen_random_uuid() AS record_id, CAST(a AS jsonb) AS attributes "
+            "FROM unnest(CAST(:attributes AS text[])) WITH ORDINALITY AS t(a, n) ORDER BY n) AS s"),
+            {"attributes": [orjson.dumps(a).decode() for a in attributes]})).mappings().all()
+    read = pl.DataFrame([{k: v for k, v in row.items() if k != "record_id"} for row in rows])
+    assert read.select(records_frame(attributes).columns).to_dicts() == records_frame(attributes).to_dicts()

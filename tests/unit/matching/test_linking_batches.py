@@ -61,6 +61,24 @@ def test_records_frame_takes_the_first_non_empty_attribute_as_text() -> None:
     assert frame["nid"].to_list() == [None, None] and frame["name_bn"].to_list() == [None, None]
 
 
+def test_records_frame_reads_numbers_as_the_row_path_does_and_falls_back_on_values_it_cannot_cast() -> None:
+    """Codes sent as numbers (26, 26.0), a boolean, a fraction: the same text whether Polars casts them
+    (a consumer batch) or Python does (a few records); a nested value or an integer beyond 64 bits
+    makes the frame path read every value in Python instead, with the same result."""
+    attributes = [{"district_code": 26, "upazila_code": 2616.0, "ward": 3.5, "gender": True, "nid": 1956123456789},
+                  {"district_code": "26", "upazila_code": "", "ward": None, "union_code": 0}]
+    frame = records_frame(attributes)
+    assert frame.to_dicts() == input_rows(attributes)
+    first = frame.row(0, named=True)
+    assert [first[c] for c in ("district_code", "upazila_code", "ward", "gender", "nid")] == [
+        "26", "2616", "3.5", "true", "1956123456789"]
+    assert frame["upazila_code"].to_list() == ["2616", None] and frame["union_code"].to_list() == [None, "0"]
+    odd = [*attributes, {"name_en": {"given": "Rahima"}, "brn": 2**70}]
+    assert records_frame(odd).to_dicts() == input_rows(odd)
+    assert records_frame(odd)["brn"].to_list() == [None, None, str(2**70)]
+    assert records_frame([]).columns == records_frame(attributes).columns
+
+
 def test_a_small_batch_is_prepared_as_a_large_one() -> None:
     """Up to SMALL_TABLE records are normalised from their attributes without the input frame."""
     attributes = [{"name_bn": "মোছাঃ রহিমা খাতুন", "name_en": "Mst. Rahima Khatun", "date_of_birth": "১৯৭৮-০৩-০৪",
