@@ -178,3 +178,22 @@ def test_the_small_table_path_gives_the_same_keys_as_the_vectorised_one() -> Non
         scalar = normalize_table(frame, small=True)
         assert scalar.schema == vectorised.schema
         assert scalar.equals(vectorised)
+
+
+def test_name_columns_mapped_stacked_or_one_at_a_time_give_the_same_skeletons(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A consumer batch maps its name columns in one stacked call, a register one column at a time."""
+    import polars as pl
+
+    from services.matching.engine import normalize
+
+    table = pl.DataFrame({"name_bn": ["মোছাঃ রহিমা খাতুন", None, "আব্দুর রহিম", "ফাতেমা বেগম"],
+                          "name_en": ["Mst. Rahima Khatun", "Abdur Rahim", None, ""],
+                          "father_bn": ["আব্দুর রহিম", "করিম", None, None],
+                          "father_en": [None, "Karim", "Md. Karim", "Karim Uddin"],
+                          "spouse_en": ["Abdur Rahim", None, None, "Rahima Khatun"]})
+    stacked = normalize.normalize_table(table, small=False)
+    monkeypatch.setattr(normalize, "STACKED_NAMES_UP_TO", 0)
+    one_at_a_time = normalize.normalize_table(table, small=False)
+    assert stacked.equals(one_at_a_time)
+    assert stacked["father_bn"][0] == stacked["name_en"][1] == stacked["spouse_en"][0]  # one skeleton, any column
