@@ -12,7 +12,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 
-import asyncpg
 import polars as pl
 import pytest
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from shared.db import Database
 from shared.events import EventEnvelope
 from shared.migrations import upgrade
 from tests.conftest import settings_for
+from tests.integration.matching.scratch import scratch_database
 from tests.paths import BENCH_DIR
 
 pytestmark = pytest.mark.integration
@@ -59,20 +59,13 @@ def test_pairwise_f1() -> None:
 
 @pytest.fixture
 async def own_database(infra: Stack) -> AsyncIterator[Database]:
-    libpq = infra.database_url.replace("postgresql+asyncpg://", "postgresql://")
-    base, _, _ = libpq.rpartition("/")
-    name = f"matching_agree_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(libpq)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{base}/{name}"
-    await asyncio.to_thread(upgrade, "matching", url)
-    database = Database(settings_for(infra, database_url=url))
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(infra, "matching_agree") as url:
+        await asyncio.to_thread(upgrade, "matching", url)
+        database = Database(settings_for(infra, database_url=url))
+        try:
+            yield database
+        finally:
+            await database.dispose()
 
 
 def _events(rows: list[dict]) -> list[EventEnvelope]:

@@ -17,6 +17,7 @@ from services.matching.engine.normalize import normalize_table
 from services.matching.linking import bulk
 from services.matching.linking.frames import family_block_keys
 from shared.migrations import alembic_config, upgrade
+from tests.integration.matching.scratch import scratch_database
 from tests.integration.matching.test_incremental_agrees_with_batch import BENCH_FILE, RECORD_COLUMNS
 
 pytestmark = pytest.mark.integration
@@ -27,16 +28,8 @@ RETIRED = (WHOLE_NID, FIRST_NAME_YEAR_DISTRICT)
 
 @pytest.fixture
 async def own_url(infra: Stack) -> AsyncIterator[str]:
-    libpq = infra.database_url.replace("postgresql+asyncpg://", "postgresql://")
-    base, _, _ = libpq.rpartition("/")
-    name = f"matching_migrations_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(libpq)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(infra, "matching_migrations") as url:
+        yield url
 
 
 def _retired_rule_keys(keys: pl.DataFrame) -> set[tuple[int, int, str]]:

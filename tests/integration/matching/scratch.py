@@ -1,0 +1,26 @@
+"""A database of its own on the test cluster, for tests that need an empty register or migrate."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+from devstack.stack import Stack
+
+
+@asynccontextmanager
+async def scratch_database(infra: Stack, prefix: str) -> AsyncIterator[str]:
+    """The libpq URL of a new, empty database, dropped afterwards."""
+    libpq = infra.database_url.replace("postgresql+asyncpg://", "postgresql://")
+    base, _, _ = libpq.rpartition("/")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(libpq)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
