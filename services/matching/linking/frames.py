@@ -74,8 +74,7 @@ def records_frame(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         raw = pl.from_dicts(records, schema=_ATTRIBUTE_SCHEMA, strict=False)
     except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
         # a value Polars does not cast to text (a nested object, an integer beyond 64 bits)
-        return pl.DataFrame({column: pl.Series([_first_text(r, attributes) for r in records], dtype=pl.String)
-                             for column, attributes in _SOURCES.items()})
+        return pl.DataFrame(input_rows(records), schema={column: pl.String for column in _SOURCES})
     return raw.select([(pl.coalesce([_non_empty(a) for a in attributes]) if len(attributes) > 1
                         else _non_empty(attributes[0])).alias(column) for column, attributes in _SOURCES.items()])
 

@@ -113,14 +113,13 @@ _LOCK_SQL = text(f"""
 # candidates' own names.
 _CANDIDATES_SQL = text(f"""
     WITH q AS (
-        SELECT split_part(line, E'\\t', 1)::smallint AS family, split_part(line, E'\\t', 2) AS key,
-               (probe - 1)::int AS probe
-        FROM {_LINES.format("probes")} WITH ORDINALITY AS t(line, probe)
+        SELECT family, key, probe, (CAST(:caps AS int[]))[family + 1] AS cap FROM (
+            SELECT split_part(line, E'\\t', 1)::smallint AS family, split_part(line, E'\\t', 2) AS key,
+                   (probe - 1)::int AS probe
+            FROM {_LINES.format("probes")} WITH ORDINALITY AS t(line, probe)) AS p
     ), hits AS MATERIALIZED (
-        SELECT q.probe, b.record_id, b.cap FROM q CROSS JOIN LATERAL (
-            SELECT record_id, (CAST(:caps AS int[]))[q.family + 1] AS cap FROM matching.block_keys b
-            WHERE b.rule = q.family AND b.key = q.key
-            LIMIT (CAST(:caps AS int[]))[q.family + 1]
+        SELECT q.probe, b.record_id, q.cap FROM q CROSS JOIN LATERAL (
+            SELECT record_id FROM matching.block_keys b WHERE b.rule = q.family AND b.key = q.key LIMIT q.cap
         ) AS b
     ), found AS MATERIALIZED (
         -- one index scan for all the candidates' keys (the ids sorted and walked in one pass): half
