@@ -58,6 +58,30 @@ POLL_SECONDS = 2.0
 WRITERS = int(os.environ.get("REGISTRY_IMPORT_WRITERS") or 2)  # chunks written at once (connections)
 # = OutboxRelay(...).lock_key for the registry's outbox
 RELAY_LOCK = zlib.crc32(f"outbox:{outbox.schema}".encode())
+RELAY_LOCK_WAIT_S = float(os.environ.get("REGISTRY_IMPORT_RELAY_WAIT_S") or 15.0)
+
+
+async def hold_back_the_relay(connection: asyncpg.Connection, job_id: uuid.UUID) -> bool:
+    """Take the outbox relay's lock shared on `connection` (released with it), waiting at most
+    RELAY_LOCK_WAIT_S; returns whether it was taken.
+
+    Held, it keeps the cores for the import: the records' events wait in the outbox and are
+    published once the job ends, its progress events go ahead (the relay's priority topics).
+    Publishing beside it would cost more CPU than the import itself (three events a row). It is
+    a speed-up, not a condition: a relay that keeps its page's transaction open (a broker that
+    does not answer holds a send for up to a minute) must not stall the import, which then goes
+    on with the relay publishing beside it.
+    """
+    await connection.execute(f"SET lock_timeout = '{int(RELAY_LOCK_WAIT_S * 1000)}ms'")
+    try:
+        await connection.execute("SELECT pg_advisory_lock_shared($1)", RELAY_LOCK)
+        return True
+    except asyncpg.LockNotAvailableError:
+        logger.warning("the outbox relay kept its lock; the import goes on with events published beside it",
+                       extra={"job_id": str(job_id), "waited_s": RELAY_LOCK_WAIT_S})
+        return False
+    finally:
+        await connection.execute("RESET lock_timeout")
 
 
 def batch_key(job_id: uuid.UUID) -> str:
@@ -229,11 +253,7 @@ class ImportRunner:
                 await connection.execute(sql.CREATE_TEMP_TABLES)
                 await connection.execute(sql.SESSION_SETTINGS)
             self._check_parents_per_chunk = await can_skip_row_triggers(connections[0])
-            # The relay's own lock, held shared while the job writes (released with the connection):
-            # the import keeps the cores, its records' events wait in the outbox and are published
-            # once it ends; the job's progress events go ahead (the relay's priority topics).
-            # Publishing beside it would cost more CPU than the import itself (three events a row).
-            await connections[0].execute("SELECT pg_advisory_lock_shared($1)", RELAY_LOCK)
+            await hold_back_the_relay(connections[0], job_id)
             queue: asyncio.Queue[Prepared | BaseException | None] = asyncio.Queue(maxsize=1)
             producer = asyncio.create_task(self._produce(job, context, queue))
             # Up to WRITERS chunks are written at once, each on its own connection; they commit in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import uuid
@@ -34,8 +35,10 @@ def a_bench_row(unique_id: str, **overrides: object) -> dict[str, object]:
     return row
 
 
-def test_registry_import_direct_reports_a_summary_and_writes_the_report(infra: Stack, tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_registry_import_direct_reports_a_summary_and_writes_the_report(infra: Stack, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command runs in a thread of its own, as in its own process: the session's event loop
+    # (the tests' registry, with its outbox relay) keeps running meanwhile.
     tag = uuid.uuid4().hex[:8]
     source = tmp_path / "modmr.csv"
     write_bench_csv(source, [a_bench_row(f"{tag}-1"), a_bench_row(f"{tag}-2", gender="unknown"),
@@ -43,8 +46,8 @@ def test_registry_import_direct_reports_a_summary_and_writes_the_report(infra: S
                              a_bench_row(f"{tag}-4", dob="31/02/1969")])
     report = tmp_path / "errors.csv"
     monkeypatch.setenv("DATABASE_URL", infra.database_url)
-    result = CliRunner().invoke(app, ["import", str(source), "--ministry", "modmr", "--direct",
-                                      "--errors", str(report)])
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["import", str(source), "--ministry", "modmr",
+                                                               "--direct", "--errors", str(report)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert (summary["status"], summary["rows_done"], summary["rows_created"], summary["rows_failed"],
@@ -55,9 +58,11 @@ def test_registry_import_direct_reports_a_summary_and_writes_the_report(infra: S
         ("3", "error", "programme.not_yours"), ("4", "warning", "dob.invalid_date")]
 
     out = tmp_path / "egpp.csv"
-    exported = CliRunner().invoke(app, ["export", "EGPP", "--ministry", "MODMR", "--out", str(out), "--direct"])
+    exported = await asyncio.to_thread(CliRunner().invoke, app, ["export", "EGPP", "--ministry", "MODMR",
+                                                                 "--out", str(out), "--direct"])
     assert exported.exit_code == 0, exported.output
     rows = list(csv.DictReader(out.open()))
     assert {f"{tag}-1", f"{tag}-4"} <= {r["unique_id"] for r in rows}
-    refused = CliRunner().invoke(app, ["export", "EGPP", "--ministry", "MOSW", "--out", str(out), "--direct"])
+    refused = await asyncio.to_thread(CliRunner().invoke, app, ["export", "EGPP", "--ministry", "MOSW",
+                                                                "--out", str(out), "--direct"])
     assert refused.exit_code != 0

@@ -308,6 +308,32 @@ async def test_a_chunk_whose_statements_end_first_still_commits_after_the_one_be
         await database.dispose()
 
 
+async def test_a_relay_that_keeps_its_lock_delays_the_import_but_does_not_stall_it(
+        infra: Stack, registry: httpx.AsyncClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A relay whose page's transaction stays open (its broker does not answer) holds the outbox
+    # lock the import would take shared: the import waits for it a while, then goes on without it.
+    monkeypatch.setattr(jobs, "RELAY_LOCK_WAIT_S", 1.0)
+    tag = f"RLY{uuid.uuid4().hex[:6]}"
+    frame = bench_rows(tag, 300, ministry="MoSW")
+    database = Database(settings_for(infra))
+    try:
+        runner = ImportRunner(database, settings_for(infra))
+        job = await leased_job(database, engine, runner, frame, "MOSW", chunk_rows=300)
+        async with engine.connect() as relay:
+            await relay.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": jobs.RELAY_LOCK})
+            started = time.monotonic()
+            await asyncio.wait_for(runner.process(job.id), 60)
+            waited = time.monotonic() - started
+            still_held = await relay.scalar(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"))
+            await relay.rollback()
+        assert waited >= 1.0 and still_held == 1
+        done = (await registry.get(f"/imports/{job.id}", headers=headers("MOSW"))).json()
+        assert (done["status"], done["rows_done"], done["rows_created"]) == ("succeeded", 300, 300)
+    finally:
+        await database.dispose()
+
+
 def _comparable(payload: dict[str, Any]) -> dict[str, Any]:
     """Timestamps compared as instants (the SQL and Polars spell UTC '+00:00' or 'Z')."""
     from datetime import datetime
