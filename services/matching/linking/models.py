@@ -6,11 +6,21 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Index, Integer, SmallInteger, Text, Uuid, func
+from sqlalchemy import Boolean, DateTime, Float, Index, Integer, SmallInteger, Text, Uuid, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
 from services.matching.database import Base
+
+
+class XID8(UserDefinedType):
+    """PostgreSQL's 64-bit transaction id."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "xid8"
 
 
 class RecordKey(Base):
@@ -20,13 +30,20 @@ class RecordKey(Base):
     ``keys`` is one CSV line in the key table's column order (``linking.frames.keys_to_lines``):
     a candidate's keys are shipped as stored and parsed by a CSV reader, much cheaper than JSON
     for the ~10 candidates read per linked record. A change of the key table's columns needs a
-    migration that rewrites these lines."""
+    migration that rewrites these lines.
+
+    ``stored_by`` is the transaction that wrote the row last and ``restored`` whether that write
+    replaced keys stored before (migration 0009): what a large batch's candidate lookup, made before
+    its locks, completes under them with (``linking.service.complete_early_candidates``)."""
 
     __tablename__ = "record_keys"
+    __table_args__ = (Index("ix_record_keys_stored_by", "stored_by", postgresql_where=text("stored_by IS NOT NULL")),)
 
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     keys: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    stored_by: Mapped[str | None] = mapped_column(XID8, server_default=text("pg_current_xact_id()"))
+    restored: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class BlockKey(Base):

@@ -138,16 +138,34 @@ _CANDIDATES_SQL = text(f"""
             SELECT {_LINES.format("names")} AS s
             UNION ALL SELECT split_part(keys, ',', 1) FROM found
             UNION ALL SELECT split_part(keys, ',', 2) FROM found) AS a
-        WHERE s <> '' AND CAST(:with_counts AS boolean)
+        WHERE s <> '' AND (CAST(:with_counts AS boolean) OR CAST(:list_names AS boolean))
     )
-    SELECT h.hits, f.lines, c.counts FROM
+    SELECT h.hits, f.lines, c.counts, l.names, pg_current_snapshot()::text AS snapshot FROM
         (SELECT coalesce(string_agg(hits.probe::text || ',' || coalesce(found.cand, -1)::text, E'\\n'), '') AS hits
          FROM hits LEFT JOIN found USING (record_id)) AS h,
         (SELECT coalesce(string_agg(cand::text || ',' || record_id::text || ',' || keys, E'\\n'), '') AS lines
          FROM found) AS f,
         (SELECT coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '') AS counts
          FROM names CROSS JOIN LATERAL (  -- an index probe per name (LIMIT: not a scan of the table)
-             SELECT records FROM matching.name_counts n WHERE n.skeleton = names.s LIMIT 1) AS n) AS c""")
+             SELECT records FROM matching.name_counts n WHERE n.skeleton = names.s LIMIT 1) AS n
+         WHERE CAST(:with_counts AS boolean)) AS c,
+        (SELECT coalesce(string_agg(names.s, E'\\n'), '') AS names FROM names
+         WHERE CAST(:list_names AS boolean)) AS l""")
+# A large batch looks its candidates up before it takes its locks (``fetch_early_candidates``), then
+# completes the lookup under them with the records stored since, those its lookup's snapshot could
+# not see: written by transactions at or past the snapshot's xmax or in progress when it was taken.
+# "record_id,restored,keys" lines (restored 1: the write replaced keys stored before).
+_STORED_SINCE_SQL = text(f"""
+    SELECT coalesce(string_agg(r.record_id::text || ',' || r.restored::int::text || ',' || r.keys, E'\\n'), '')
+    FROM matching.record_keys r
+    WHERE (r.stored_by >= pg_snapshot_xmax(CAST(CAST(:snapshot AS text) AS pg_snapshot))
+           OR r.stored_by = ANY(ARRAY(SELECT pg_snapshot_xip(CAST(CAST(:snapshot AS text) AS pg_snapshot)))))
+      AND r.record_id <> ALL({_IDS.format("exclude")})""")
+# "skeleton,records" of the given own-name skeletons (one a line) that the register holds
+_NAME_COUNTS_SQL = text(f"""
+    SELECT coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '')
+    FROM (SELECT DISTINCT s FROM {_LINES.format("names")} AS t(s) WHERE s <> '') AS names
+    CROSS JOIN LATERAL (SELECT records FROM matching.name_counts n WHERE n.skeleton = names.s LIMIT 1) AS n""")
 _HIT_SCHEMA = {"probe": pl.Int32, "cand": pl.Int32}
 _CANDIDATE_SCHEMA = {"cand": pl.Int32, "record_id": pl.String, **KEY_SCHEMA}
 # What linking a batch reads besides candidates, in one round trip: the register's size (as
@@ -190,7 +208,8 @@ _STORE_KEYS_SQL = text(f"""
         INSERT INTO matching.record_keys (record_id, keys)
         SELECT split_part(line, E'\\t', 1)::uuid, split_part(line, E'\\t', 2)
         FROM {_LINES.format("changed_records")} AS t(line)
-        ON CONFLICT (record_id) DO UPDATE SET keys = excluded.keys, updated_at = now()
+        ON CONFLICT (record_id) DO UPDATE SET keys = excluded.keys, updated_at = now(),
+            stored_by = pg_current_xact_id(), restored = true
     ), changed AS (
         INSERT INTO matching.block_keys (rule, key, record_id)
         SELECT split_part(line, E'\\t', 1)::smallint, split_part(line, E'\\t', 2), split_part(line, E'\\t', 3)::uuid
@@ -512,8 +531,96 @@ async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude:
         return Candidates()
     found = (await session.execute(_CANDIDATES_SQL, {
         "probes": batch.probes_text, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude),
-        "names": batch.names_text, "with_counts": with_counts})).one()
+        "names": batch.names_text, "with_counts": with_counts, "list_names": False})).one()
     return Candidates(found.hits, found.lines, found.counts)
+
+
+@dataclass(frozen=True)
+class EarlyCandidates:
+    """A batch's candidate lookup made before its locks (``fetch_early_candidates``): the lookup's
+    hits and candidates as ``_CANDIDATES_SQL`` returns them, the own names to count (the batch's and
+    the candidates'), and the snapshot the lookup saw."""
+
+    hits: str
+    lines: str
+    names: str
+    snapshot: str
+
+
+async def fetch_early_candidates(session: AsyncSession, batch: PreparedBatch) -> EarlyCandidates:
+    """The candidate lookup of a large batch, before it takes its locks: while another batch holds
+    them, the lookup runs beside it instead of inside the section that every batch waits for.
+    ``complete_early_candidates`` completes it under the locks. None of the batch's records is a
+    candidate (a changed record is compared through its fresh keys)."""
+    found = (await session.execute(_CANDIDATES_SQL, {
+        "probes": batch.probes_text, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(batch.ids),
+        "names": batch.names_text, "with_counts": False, "list_names": True})).one()
+    return EarlyCandidates(found.hits, found.lines, found.names, found.snapshot)
+
+
+# Above this many records stored since an early lookup, it is made again whole (cheaper than
+# computing so many records' blocking keys).
+STORED_SINCE_LIMIT = 50_000
+
+
+async def complete_early_candidates(session: AsyncSession, batch: PreparedBatch, early: EarlyCandidates,
+                                    exclude: Sequence[str], with_counts: bool) -> Candidates:
+    """The batch's candidates as ``fetch_candidates`` would find them now, from its early lookup
+    and the records stored since (their blocking keys computed from their stored keys). Called
+    with every lock bucket held: no other transaction is storing keys, so what is stored since is
+    complete. A record whose keys were re-stored since may have left blocks the early lookup
+    counted it in: then everything is looked up again (``fetch_candidates``), as is a very long
+    list of records stored since."""
+    since = await session.scalar(_STORED_SINCE_SQL, {"snapshot": early.snapshot, "exclude": ",".join(batch.ids)})
+    if since and (since.count("\n") >= STORED_SINCE_LIMIT or _any_restored(since)):
+        return await fetch_candidates(session, batch, exclude=exclude, with_counts=with_counts)
+    candidates, names = await run_cpu(batch.size >= THREAD_ROWS, merge_stored_since, batch, early, since or "")
+    counts = ""
+    if with_counts and names:
+        counts = await session.scalar(_NAME_COUNTS_SQL, {"names": names}) or ""
+    return Candidates(candidates.hits_text, candidates.lines_text, counts)
+
+
+def _any_restored(since: str) -> bool:
+    """Whether a "record_id,restored,keys" line says restored (the flag after the 36-character id)."""
+    return any(line[37] == "1" for line in since.split("\n"))
+
+
+@dataclass(frozen=True)
+class MergedCandidates:
+    hits_text: str
+    lines_text: str
+
+
+def merge_stored_since(batch: PreparedBatch, early: EarlyCandidates, since: str) -> tuple[MergedCandidates, str]:
+    """The early lookup's hits and candidates with those of the records stored since ("record_id,
+    restored,keys" lines, none restored) appended, and the own names to count (the early lookup's
+    and the added candidates'). A stored record sharing a probe is a hit of it and, when it is not
+    one of the batch's records, a candidate; a block over its cap is found over it by
+    ``candidate_pairs_of`` from the hits per probe, as when the lookup is made at once."""
+    if not since:
+        return MergedCandidates(early.hits, early.lines), early.names
+    record_ids, lines = [], []
+    for line in since.split("\n"):
+        record_ids.append(line[:36])
+        lines.append(line[39:])
+    keys = keys_from_lines(lines)
+    blocks = family_block_keys(keys, RULES)
+    probes = pl.DataFrame({"probe_line": batch.probes_text.split("\n")}).with_row_index("probe")
+    hit = (blocks.with_columns(probe_line=pl.concat_str([pl.col("family").cast(pl.String), pl.col("key")],
+                                                        separator="\t"))
+           .join(probes, on="probe_line", how="inner").select("probe", "row").sort("row", "probe"))
+    if hit.height == 0:
+        return MergedCandidates(early.hits, early.lines), early.names
+    shipped = hit["row"].unique(maintain_order=True).to_list()
+    first = early.lines.count("\n") + 1 if early.lines else 0
+    cand_of = {row: first + i for i, row in enumerate(shipped)}
+    hits = [f"{probe},{cand_of[row]}" for probe, row in hit.iter_rows()]
+    added = [f"{cand_of[row]},{record_ids[row]},{lines[row]}" for row in shipped]
+    names = {name for column in ("name_bn", "name_en") for name in keys[column].gather(shipped).to_list() if name}
+    return (MergedCandidates("\n".join(filter(None, [early.hits, *hits])),
+                             "\n".join(filter(None, [early.lines, *added]))),
+            "\n".join(filter(None, [early.names, *sorted(names)])))
 
 
 def candidate_pairs_of(batch: PreparedBatch, candidates: Candidates) -> np.ndarray:
@@ -743,7 +850,8 @@ async def link_records(session: AsyncSession, records: Sequence[tuple[uuid.UUID,
     return await link_prepared(session, batch, context[0])
 
 
-async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: LinkContext | None = None) -> int:
+async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: LinkContext | None = None,
+                        early: EarlyCandidates | None = None) -> int:
     """Link a prepared batch of new or changed records in the caller's transaction; returns links written.
 
     A record joins the person of every record it matches (probability at or above the model's
@@ -755,6 +863,9 @@ async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: Li
     buckets of its records' blocking keys (sorted, so two transactions never wait on each other in
     a cycle), so records that could match each other are never linked by two transactions at the
     same time; the persons it links to or merges are locked before their links are read.
+
+    ``early``: the batch's candidate lookup made before its locks (``fetch_early_candidates``),
+    completed under them with the records stored since.
     """
     n = batch.size
     if n == 0:
@@ -766,8 +877,12 @@ async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: Li
     if not context.all_locked:
         await _lock_keys(session, batch)
     # a changed record's stored keys are stale: it is compared through the batch's fresh keys
-    candidates = await fetch_candidates(session, batch, exclude=list(context.old_lines),
-                                        with_counts=context.register >= MIN_RECORDS_FOR_ESTIMATION)
+    with_counts = context.register >= MIN_RECORDS_FOR_ESTIMATION
+    if early is not None:
+        candidates = await complete_early_candidates(session, batch, early, exclude=list(context.old_lines),
+                                                     with_counts=with_counts)
+    else:
+        candidates = await fetch_candidates(session, batch, exclude=list(context.old_lines), with_counts=with_counts)
     scoring = asyncio.ensure_future(run_cpu(threaded, score_batch, batch, candidates, params, context.register))
     scored = await beside(_store_keys(session, batch, context.old_lines), scoring)
 

@@ -14,10 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.linking.models import PersonLink
 from services.matching.linking.service import (
+    LOCK_ALL_FROM,
     THREAD_ROWS,
+    EarlyCandidates,
     LinkContext,
     PreparedBatch,
     beside,
+    fetch_early_candidates,
     link_prepared,
     prepare_batch,
     read_context,
@@ -145,17 +148,30 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
         events=[r["last_event_id"] for r in rows])
     changed: list[str] = []
     context: list[LinkContext] = []
+    early: list[tuple[PreparedBatch, EarlyCandidates]] = []
 
     async def upsert_and_read() -> None:
         changed.extend((await session.execute(statement)).scalars())
-        if changed:
-            context.append(await read_context(session, changed))
+        if not changed:
+            return
+        if len(changed) >= LOCK_ALL_FROM:
+            # A large batch looks its candidates up before it waits for the locks the batch before
+            # it holds (consumer batches overlap), and completes the lookup under them.
+            linked = _changed_rows(await preparing, rows, changed)
+            early.append((linked, await fetch_early_candidates(session, linked)))
+        context.append(await read_context(session, changed))
 
     batch = await beside(upsert_and_read(), preparing)
-    if changed:
-        newer = set(changed)
-        await link_prepared(session, batch.subset([i for i, r in enumerate(rows) if r["record_id"] in newer]),
-                            context[0])
+    if early:
+        linked, candidates = early[0]
+        await link_prepared(session, linked, context[0], early=candidates)
+    elif changed:
+        await link_prepared(session, _changed_rows(batch, rows, changed), context[0])
+
+
+def _changed_rows(batch: PreparedBatch, rows: Sequence[dict], changed: Sequence[str]) -> PreparedBatch:
+    newer = set(changed)
+    return batch.subset([i for i, r in enumerate(rows) if r["record_id"] in newer])
 
 
 # What the service consumes: the registry's beneficiary records, in the group "matching.records".

@@ -82,3 +82,27 @@ def test_no_default_rule_uses_a_retired_family_number() -> None:
     from services.matching.linking.frames import rule_families
 
     assert not set(RETIRED) & set(rule_families(default_rules()).tolist())
+
+
+async def test_record_keys_remember_the_transaction_that_stored_them_from_revision_0009(own_url: str) -> None:
+    await asyncio.to_thread(upgrade, "matching", own_url, "0008")
+    raw = await asyncpg.connect(own_url)
+    try:
+        before, after = uuid.uuid4(), uuid.uuid4()
+        await raw.execute("INSERT INTO matching.record_keys (record_id, keys) VALUES ($1, 'a,b')", before)
+        await asyncio.to_thread(upgrade, "matching", own_url)
+        async with raw.transaction():
+            await raw.execute("INSERT INTO matching.record_keys (record_id, keys) VALUES ($1, 'c,d')", after)
+            storing = await raw.fetchval("SELECT pg_current_xact_id()::text")
+        rows = {r["record_id"]: (r["stored_by"], r["restored"]) for r in await raw.fetch(
+            "SELECT record_id, stored_by::text AS stored_by, restored FROM matching.record_keys")}
+        # a row stored before the revision is visible to every snapshot: no transaction id, no rewrite
+        assert rows == {before: (None, False), after: (storing, False)}
+
+        await asyncio.to_thread(command.downgrade, alembic_config("matching", own_url), "0008")
+        columns = {r["column_name"] for r in await raw.fetch(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'matching' AND table_name = 'record_keys'")}
+        assert columns == {"record_id", "keys", "updated_at"}
+    finally:
+        await raw.close()

@@ -1,0 +1,131 @@
+"""A large batch's candidate lookup made before its locks and completed under them with the
+records stored since (``fetch_early_candidates`` / ``complete_early_candidates``), against the real
+PostgreSQL: the same candidates as a whole lookup made under the locks, and a record re-stored in
+between is not compared through its old keys."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import polars as pl
+import pytest
+
+from devstack.stack import Stack
+from services.matching.linking.service import (
+    LOCK_ALL_FROM,
+    Candidates,
+    PreparedBatch,
+    candidate_pairs_of,
+    complete_early_candidates,
+    fetch_candidates,
+    fetch_early_candidates,
+    link_prepared,
+    link_records,
+    prepare_batch,
+    read_context,
+)
+from shared.db import Database
+from shared.migrations import upgrade
+from tests.conftest import settings_for
+from tests.integration.matching.scratch import scratch_database
+from tests.integration.matching.test_incremental_linking import _person_of, person_record
+from tests.paths import BENCH_DIR
+
+pytestmark = pytest.mark.integration
+
+GROUND_TRUTH = ("person_id", "household_id")
+
+
+@pytest.fixture
+async def own_database(infra: Stack) -> AsyncIterator[Database]:
+    async with scratch_database(infra, "matching_early") as url:
+        await asyncio.to_thread(upgrade, "matching", url)
+        database = Database(settings_for(infra, database_url=url))
+        try:
+            yield database
+        finally:
+            await database.dispose()
+
+
+def _dense_records(n: int) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """n bench records of the unions holding the most records (dense blocks: shared names, birth
+    dates and places, the same people in several programmes), shuffled; no ground truth."""
+    frame = pl.read_parquet(BENCH_DIR / "bd_100000_s42.parquet").drop(*GROUND_TRUTH)
+    unions = frame.group_by("union_code").len().sort("len", "union_code", descending=True)["union_code"]
+    dense = frame.filter(pl.col("union_code").is_in(unions.head(200).implode())).sample(n, seed=7, shuffle=True)
+    return [(uuid.uuid4(), {k: v for k, v in row.items() if v is not None and k not in ("unique_id", "programme",
+                                                                                        "ministry")})
+            for row in dense.to_dicts()]
+
+
+def _pairs(batch: PreparedBatch, candidates: Candidates) -> set[tuple[str, str]]:
+    """The record pairs a batch would score, by record id."""
+    ids = batch.ids + candidates.ids
+    return {(ids[a], ids[b]) for a, b in candidate_pairs_of(batch, candidates).tolist()}
+
+
+async def test_an_early_lookup_completed_under_the_locks_finds_what_a_whole_lookup_finds(
+        own_database: Database) -> None:
+    records = _dense_records(3 * LOCK_ALL_FROM + 600)
+    cut = LOCK_ALL_FROM + 600
+    register, meanwhile, arriving = records[:cut], records[cut:cut + LOCK_ALL_FROM], records[cut + LOCK_ALL_FROM:]
+    async with own_database.sessionmaker() as session, session.begin():
+        await link_records(session, register)
+    batch = prepare_batch(arriving)
+    async with own_database.sessionmaker() as session, session.begin():
+        early = await fetch_early_candidates(session, batch)
+        # another transaction stores records while this one has not taken its locks yet
+        async with own_database.sessionmaker() as other, other.begin():
+            await link_records(other, meanwhile)
+        context = await read_context(session, batch.ids)
+        completed = await complete_early_candidates(session, batch, early, exclude=list(context.old_lines),
+                                                    with_counts=True)
+        whole = await fetch_candidates(session, batch, exclude=list(context.old_lines), with_counts=True)
+
+    pairs = _pairs(batch, completed)
+    assert pairs == _pairs(batch, whole)
+    stored_since = {str(record_id) for record_id, _ in meanwhile}
+    assert len({b for _, b in pairs} & stored_since) > 10  # the records stored meanwhile are compared
+    assert len({b for _, b in pairs} - stored_since - set(batch.ids)) > 10  # and those stored before
+    # every name the whole lookup counted, counted the same (the register as it is under the locks)
+    assert whole.name_counts and set(whole.name_counts) <= set(completed.name_counts)
+    assert all(completed.name_counts[name] == count for name, count in whole.name_counts.items())
+
+
+async def test_a_record_re_stored_between_the_early_lookup_and_the_locks_is_not_compared_through_its_old_keys(
+        own_database: Database) -> None:
+    first = person_record()
+    moved_id = uuid.uuid4()
+    async with own_database.sessionmaker() as session, session.begin():
+        await link_records(session, [(moved_id, first)])
+    arriving_id = uuid.uuid4()
+    batch = prepare_batch([(arriving_id, {**first, "nid": None, "phone": None})])
+    async with own_database.sessionmaker() as session, session.begin():
+        early = await fetch_early_candidates(session, batch)
+        assert str(moved_id) in early.lines  # the same person, found by the early lookup
+        # the ministry corrects that record meanwhile: it is somebody else
+        async with own_database.sessionmaker() as other, other.begin():
+            await link_records(other, [(moved_id, person_record(
+                name_bn="রাশেদা বেগম", father_bn="আবুল কাশেম", mother_bn="হাজেরা খাতুন", gender="F",
+                date_of_birth="1988-07-01", district_code="47", upazila_code="4712", union_code="471244"))])
+        context = await read_context(session, batch.ids)
+        await link_prepared(session, batch, context, early=early)
+    assert await _person_of(own_database, arriving_id) is not None
+    assert await _person_of(own_database, arriving_id) != await _person_of(own_database, moved_id)
+
+
+async def test_a_record_stored_between_the_early_lookup_and_the_locks_is_linked_to(own_database: Database) -> None:
+    someone = person_record()
+    arriving_id, stored_id = uuid.uuid4(), uuid.uuid4()
+    batch = prepare_batch([(arriving_id, {**someone, "phone": None})])
+    async with own_database.sessionmaker() as session, session.begin():
+        early = await fetch_early_candidates(session, batch)
+        assert early.lines == ""
+        async with own_database.sessionmaker() as other, other.begin():
+            await link_records(other, [(stored_id, someone)])
+        context = await read_context(session, batch.ids)
+        await link_prepared(session, batch, context, early=early)
+    assert await _person_of(own_database, arriving_id) == await _person_of(own_database, stored_id) is not None
