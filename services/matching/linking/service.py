@@ -155,12 +155,11 @@ _CANDIDATES_SQL = text(f"""
 # completes the lookup under them with the records stored since, those its lookup's snapshot could
 # not see: written by transactions at or past the snapshot's xmax or in progress when it was taken.
 # "record_id,restored,keys" lines (restored 1: the write replaced keys stored before).
-_STORED_SINCE_SQL = text(f"""
+_STORED_SINCE_SQL = text("""
     SELECT coalesce(string_agg(r.record_id::text || ',' || r.restored::int::text || ',' || r.keys, E'\\n'), '')
     FROM matching.record_keys r
-    WHERE (r.stored_by >= pg_snapshot_xmax(CAST(CAST(:snapshot AS text) AS pg_snapshot))
-           OR r.stored_by = ANY(ARRAY(SELECT pg_snapshot_xip(CAST(CAST(:snapshot AS text) AS pg_snapshot)))))
-      AND r.record_id <> ALL({_IDS.format("exclude")})""")
+    WHERE r.stored_by >= pg_snapshot_xmax(CAST(CAST(:snapshot AS text) AS pg_snapshot))
+       OR r.stored_by = ANY(ARRAY(SELECT pg_snapshot_xip(CAST(CAST(:snapshot AS text) AS pg_snapshot))))""")
 # "skeleton,records" of the given own-name skeletons (one a line) that the register holds
 _NAME_COUNTS_SQL = text(f"""
     SELECT coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '')
@@ -568,22 +567,59 @@ async def complete_early_candidates(session: AsyncSession, batch: PreparedBatch,
     """The batch's candidates as ``fetch_candidates`` would find them now, from its early lookup
     and the records stored since (their blocking keys computed from their stored keys). Called
     with every lock bucket held: no other transaction is storing keys, so what is stored since is
-    complete. A record whose keys were re-stored since may have left blocks the early lookup
-    counted it in: then everything is looked up again (``fetch_candidates``), as is a very long
-    list of records stored since."""
-    since = await session.scalar(_STORED_SINCE_SQL, {"snapshot": early.snapshot, "exclude": ",".join(batch.ids)})
-    if since and (since.count("\n") >= STORED_SINCE_LIMIT or _any_restored(since)):
+    complete.
+
+    A record whose keys were re-stored since may have left blocks the early lookup saw it in: its
+    early hits are dropped (its current keys give its hits), and the probes whose blocks the early
+    lookup saw at their cap (it does not know their members) are probed again. Everything is looked
+    up again when one of the batch's own records was re-stored by another transaction (possible
+    only outside the consumer) or very many records were stored since."""
+    since = await session.scalar(_STORED_SINCE_SQL, {"snapshot": early.snapshot})
+    stored_since = _parse_stored_since(since or "")
+    own = set(batch.ids)
+    if len(stored_since.record_ids) >= STORED_SINCE_LIMIT or own & stored_since.restored:
         return await fetch_candidates(session, batch, exclude=exclude, with_counts=with_counts)
-    candidates, names = await run_cpu(batch.size >= THREAD_ROWS, merge_stored_since, batch, early, since or "")
+    threaded = batch.size >= THREAD_ROWS
+    again: tuple[np.ndarray, EarlyCandidates] | None = None
+    if stored_since.restored:
+        at_cap = await run_cpu(threaded, _probes_at_cap, batch, early)
+        if len(at_cap):
+            lines = batch.probes_text.split("\n")
+            found = (await session.execute(_CANDIDATES_SQL, {
+                "probes": "\n".join(lines[p] for p in at_cap.tolist()), "caps": FAMILY_CAPS.tolist(),
+                "exclude": ",".join(batch.ids), "names": "", "with_counts": False, "list_names": True})).one()
+            again = (at_cap, EarlyCandidates(found.hits, found.lines, found.names, found.snapshot))
+    merged, names = await run_cpu(threaded, merge_stored_since, batch, early, stored_since, again)
     counts = ""
     if with_counts and names:
         counts = await session.scalar(_NAME_COUNTS_SQL, {"names": names}) or ""
-    return Candidates(candidates.hits_text, candidates.lines_text, counts)
+    return Candidates(merged.hits_text, merged.lines_text, counts)
 
 
-def _any_restored(since: str) -> bool:
-    """Whether a "record_id,restored,keys" line says restored (the flag after the 36-character id)."""
-    return any(line[37] == "1" for line in since.split("\n"))
+@dataclass(frozen=True)
+class StoredSince:
+    """Records stored since an early lookup: ids, stored key lines, and the ids of those re-stored."""
+
+    record_ids: list[str]
+    lines: list[str]
+    restored: set[str]
+
+
+def _parse_stored_since(since: str) -> StoredSince:
+    """"record_id,restored,keys" lines (a 36-character id, a 0/1 flag)."""
+    record_ids, lines, restored = [], [], set()
+    for line in since.split("\n") if since else ():
+        record_ids.append(line[:36])
+        lines.append(line[39:])
+        if line[37] == "1":
+            restored.add(line[:36])
+    return StoredSince(record_ids, lines, restored)
+
+
+def _probes_at_cap(batch: PreparedBatch, early: EarlyCandidates) -> np.ndarray:
+    """The probes whose early hits reached their cap (the lookup stops there: members unknown)."""
+    probe, _ = _parse_hits(early.hits)
+    return np.flatnonzero(np.bincount(probe, minlength=batch.probes) >= batch.probe_caps)
 
 
 @dataclass(frozen=True)
@@ -592,35 +628,65 @@ class MergedCandidates:
     lines_text: str
 
 
-def merge_stored_since(batch: PreparedBatch, early: EarlyCandidates, since: str) -> tuple[MergedCandidates, str]:
-    """The early lookup's hits and candidates with those of the records stored since ("record_id,
-    restored,keys" lines, none restored) appended, and the own names to count (the early lookup's
-    and the added candidates'). A stored record sharing a probe is a hit of it and, when it is not
-    one of the batch's records, a candidate; a block over its cap is found over it by
-    ``candidate_pairs_of`` from the hits per probe, as when the lookup is made at once."""
-    if not since:
+def merge_stored_since(batch: PreparedBatch, early: EarlyCandidates, stored_since: StoredSince,
+                       again: tuple[np.ndarray, EarlyCandidates] | None = None) -> tuple[MergedCandidates, str]:
+    """The early lookup's hits and candidates completed with the records stored since, and the own
+    names to count (the early lookup's and the added candidates').
+
+    A record stored since that shares a probe is a hit of it and, when it is not one of the batch's
+    records, a candidate (appended, numbered after the early ones); a block over its cap is found
+    over it by ``candidate_pairs_of`` from the hits per probe, as when the lookup is made at once. A
+    re-stored record's early hits are dropped. ``again``: probes looked up again (their indices) and
+    what that lookup found, which replaces everything else about those probes."""
+    if not stored_since.record_ids:
         return MergedCandidates(early.hits, early.lines), early.names
-    record_ids, lines = [], []
-    for line in since.split("\n"):
-        record_ids.append(line[:36])
-        lines.append(line[39:])
-    keys = keys_from_lines(lines)
+    keys = keys_from_lines(stored_since.lines)
     blocks = family_block_keys(keys, RULES)
     probes = pl.DataFrame({"probe_line": batch.probes_text.split("\n")}).with_row_index("probe")
     hit = (blocks.with_columns(probe_line=pl.concat_str([pl.col("family").cast(pl.String), pl.col("key")],
                                                         separator="\t"))
-           .join(probes, on="probe_line", how="inner").select("probe", "row").sort("row", "probe"))
-    if hit.height == 0:
-        return MergedCandidates(early.hits, early.lines), early.names
-    shipped = hit["row"].unique(maintain_order=True).to_list()
-    first = early.lines.count("\n") + 1 if early.lines else 0
+           .join(probes, on="probe_line", how="inner").select(pl.col("probe").cast(pl.Int64), "row")
+           .sort("row", "probe"))
+    again_probes = again[0] if again is not None else np.zeros(0, dtype=np.int64)
+    if len(again_probes):
+        hit = hit.filter(~pl.col("probe").is_in(pl.Series(again_probes).implode()))
+    early_hits, early_lines = early.hits, early.lines
+    if stored_since.restored or len(again_probes):
+        early_hits = _without_hits(early, stored_since.restored, again_probes)
+    own = set(batch.ids)
+    ids = stored_since.record_ids
+    shipped = [row for row in hit["row"].unique(maintain_order=True).to_list() if ids[row] not in own]
+    first = early_lines.count("\n") + 1 if early_lines else 0
     cand_of = {row: first + i for i, row in enumerate(shipped)}
-    hits = [f"{probe},{cand_of[row]}" for probe, row in hit.iter_rows()]
-    added = [f"{cand_of[row]},{record_ids[row]},{lines[row]}" for row in shipped]
+    hits = [f"{probe},{cand_of.get(row, -1)}" for probe, row in hit.iter_rows()]
+    added = [f"{cand_of[row]},{ids[row]},{stored_since.lines[row]}" for row in shipped]
     names = {name for column in ("name_bn", "name_en") for name in keys[column].gather(shipped).to_list() if name}
-    return (MergedCandidates("\n".join(filter(None, [early.hits, *hits])),
-                             "\n".join(filter(None, [early.lines, *added]))),
-            "\n".join(filter(None, [early.names, *sorted(names)])))
+    extra_names = ""
+    if again is not None and len(again_probes):
+        offset = first + len(shipped)
+        found = again[1]
+        local_probe, local_cand = _parse_hits(found.hits)
+        hits += [f"{again_probes[p]},{c + offset if c >= 0 else -1}"
+                 for p, c in zip(local_probe.tolist(), local_cand.tolist(), strict=True)]
+        for line in found.lines.split("\n") if found.lines else ():
+            cand, rest = line.split(",", 1)
+            added.append(f"{int(cand) + offset},{rest}")
+        extra_names = found.names
+    return (MergedCandidates("\n".join(filter(None, [early_hits, *hits])),
+                             "\n".join(filter(None, [early_lines, *added]))),
+            "\n".join(filter(None, [early.names, *sorted(names), extra_names])))
+
+
+def _without_hits(early: EarlyCandidates, restored: set[str], probes: np.ndarray) -> str:
+    """The early hits less those of re-stored records and of the given probes."""
+    probe, cand = _parse_hits(early.hits)
+    drop = np.isin(probe, probes)
+    if restored:
+        stale = [int(line.split(",", 1)[0]) for line in early.lines.split("\n") if early.lines
+                 and line.split(",", 2)[1] in restored]
+        drop |= np.isin(cand, np.array(stale, dtype=np.int64))
+    kept = ~drop
+    return "\n".join(f"{p},{c}" for p, c in zip(probe[kept].tolist(), cand[kept].tolist(), strict=True))
 
 
 def candidate_pairs_of(batch: PreparedBatch, candidates: Candidates) -> np.ndarray:

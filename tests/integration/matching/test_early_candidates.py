@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from devstack.stack import Stack
+from services.matching.linking import service
 from services.matching.linking.service import (
     LOCK_ALL_FROM,
     Candidates,
@@ -67,11 +68,15 @@ def _pairs(batch: PreparedBatch, candidates: Candidates) -> set[tuple[str, str]]
     return {(ids[a], ids[b]) for a, b in candidate_pairs_of(batch, candidates).tolist()}
 
 
+@pytest.mark.parametrize("re_stored", [0, 150], ids=["new records meanwhile", "and re-stored ones"])
 async def test_an_early_lookup_completed_under_the_locks_finds_what_a_whole_lookup_finds(
-        own_database: Database) -> None:
+        own_database: Database, monkeypatch: pytest.MonkeyPatch, re_stored: int) -> None:
     records = _dense_records(3 * LOCK_ALL_FROM + 600)
     cut = LOCK_ALL_FROM + 600
     register, meanwhile, arriving = records[:cut], records[cut:cut + LOCK_ALL_FROM], records[cut + LOCK_ALL_FROM:]
+    # re-stored meanwhile: a register record becomes a copy of another one (it leaves its blocks,
+    # some of them full, and joins others)
+    corrected = [(register[i][0], register[-1 - i][1]) for i in range(re_stored)]
     async with own_database.sessionmaker() as session, session.begin():
         await link_records(session, register)
     batch = prepare_batch(arriving)
@@ -79,17 +84,26 @@ async def test_an_early_lookup_completed_under_the_locks_finds_what_a_whole_look
         early = await fetch_early_candidates(session, batch)
         # another transaction stores records while this one has not taken its locks yet
         async with own_database.sessionmaker() as other, other.begin():
-            await link_records(other, meanwhile)
+            await link_records(other, meanwhile + corrected)
         context = await read_context(session, batch.ids)
+        whole_lookups = []
+        monkeypatch.setattr(service, "fetch_candidates", lambda *a, **k: whole_lookups.append(1) or fetch_candidates(
+            *a, **k))
         completed = await complete_early_candidates(session, batch, early, exclude=list(context.old_lines),
                                                     with_counts=True)
+        monkeypatch.undo()
         whole = await fetch_candidates(session, batch, exclude=list(context.old_lines), with_counts=True)
 
+    assert not whole_lookups  # completed from what was stored since, not looked up again whole
     pairs = _pairs(batch, completed)
     assert pairs == _pairs(batch, whole)
-    stored_since = {str(record_id) for record_id, _ in meanwhile}
+    stored_since = {str(record_id) for record_id, _ in meanwhile + corrected}
     assert len({b for _, b in pairs} & stored_since) > 10  # the records stored meanwhile are compared
     assert len({b for _, b in pairs} - stored_since - set(batch.ids)) > 10  # and those stored before
+    if re_stored:
+        # some pairs of the early lookup are gone with the re-stored records' old keys
+        early_pairs = _pairs(batch, Candidates(early.hits, early.lines))
+        assert early_pairs - pairs
     # every name the whole lookup counted, counted the same (the register as it is under the locks)
     assert whole.name_counts and set(whole.name_counts) <= set(completed.name_counts)
     assert all(completed.name_counts[name] == count for name, count in whole.name_counts.items())
@@ -129,3 +143,30 @@ async def test_a_record_stored_between_the_early_lookup_and_the_locks_is_linked_
         context = await read_context(session, batch.ids)
         await link_prepared(session, batch, context, early=early)
     assert await _person_of(own_database, arriving_id) == await _person_of(own_database, stored_id) is not None
+
+
+async def test_a_full_block_that_a_re_stored_record_leaves_is_looked_up_again(own_database: Database) -> None:
+    # ten namesakes of one upazila fill their name + upazila block (its cap is 10): the early lookup
+    # sees it full and ships none of them; one of them is corrected meanwhile (another name), and
+    # the block, nine records and the new one, is a key again
+    fathers = ["করিম উদ্দিন", "রহিম বক্স", "জব্বার আলী", "কাদের মিয়া", "সোবহান শেখ", "হাশেম মোল্লা",
+               "নুরুল ইসলাম", "আজিজুর রহমান", "মতিউর রহমান", "শামসুল হক", "আবুল হোসেন"]
+    namesakes = [(uuid.uuid4(), person_record(name_bn="মোঃ আব্দুল জলিল", father_bn=father, mother_bn=None,
+                                              date_of_birth=f"{1950 + i}-0{1 + i % 9}-1{i % 9}"))
+                 for i, father in enumerate(fathers)]
+    async with own_database.sessionmaker() as session, session.begin():
+        await link_records(session, namesakes[:10])
+    batch = prepare_batch([namesakes[10]])
+    async with own_database.sessionmaker() as session, session.begin():
+        early = await fetch_early_candidates(session, batch)
+        assert early.lines == ""  # the block is full: its members are not shipped
+        async with own_database.sessionmaker() as other, other.begin():
+            moved_id, moved = namesakes[0]
+            await link_records(other, [(moved_id, {**moved, "name_bn": "মোঃ আব্দুল মালেক"})])
+        context = await read_context(session, batch.ids)
+        completed = await complete_early_candidates(session, batch, early, exclude=list(context.old_lines),
+                                                    with_counts=True)
+        whole = await fetch_candidates(session, batch, exclude=list(context.old_lines), with_counts=True)
+    pairs = _pairs(batch, completed)
+    assert pairs == _pairs(batch, whole)
+    assert {b for _, b in pairs} == {str(record_id) for record_id, _ in namesakes[1:10]}
