@@ -155,11 +155,13 @@ _CANDIDATES_SQL = text(f"""
 # completes the lookup under them with the records stored since, those its lookup's snapshot could
 # not see: written by transactions at or past the snapshot's xmax or in progress when it was taken.
 # "record_id,restored,keys" lines (restored 1: the write replaced keys stored before).
+# At most :limit lines (more: the caller looks everything up again).
 _STORED_SINCE_SQL = text("""
     SELECT coalesce(string_agg(r.record_id::text || ',' || r.restored::int::text || ',' || r.keys, E'\\n'), '')
-    FROM matching.record_keys r
-    WHERE r.stored_by >= pg_snapshot_xmax(CAST(CAST(:snapshot AS text) AS pg_snapshot))
-       OR r.stored_by = ANY(ARRAY(SELECT pg_snapshot_xip(CAST(CAST(:snapshot AS text) AS pg_snapshot))))""")
+    FROM (SELECT record_id, restored, keys FROM matching.record_keys
+          WHERE stored_by >= pg_snapshot_xmax(CAST(CAST(:snapshot AS text) AS pg_snapshot))
+             OR stored_by = ANY(ARRAY(SELECT pg_snapshot_xip(CAST(CAST(:snapshot AS text) AS pg_snapshot))))
+          LIMIT :limit) AS r""")
 # "skeleton,records" of the given own-name skeletons (one a line) that the register holds
 _NAME_COUNTS_SQL = text(f"""
     SELECT coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '')
@@ -566,15 +568,16 @@ async def complete_early_candidates(session: AsyncSession, batch: PreparedBatch,
                                     exclude: Sequence[str], with_counts: bool) -> Candidates:
     """The batch's candidates as ``fetch_candidates`` would find them now, from its early lookup
     and the records stored since (their blocking keys computed from their stored keys). Called
-    with every lock bucket held: no other transaction is storing keys, so what is stored since is
-    complete.
+    with the batch's lock buckets held (a consumer batch holds all of them): a record sharing a key
+    with the batch is stored by a transaction holding that key's bucket, so every such record stored
+    since is committed and read.
 
     A record whose keys were re-stored since may have left blocks the early lookup saw it in: its
     early hits are dropped (its current keys give its hits), and the probes whose blocks the early
     lookup saw at their cap (it does not know their members) are probed again. Everything is looked
     up again when one of the batch's own records was re-stored by another transaction (possible
     only outside the consumer) or very many records were stored since."""
-    since = await session.scalar(_STORED_SINCE_SQL, {"snapshot": early.snapshot})
+    since = await session.scalar(_STORED_SINCE_SQL, {"snapshot": early.snapshot, "limit": STORED_SINCE_LIMIT})
     stored_since = _parse_stored_since(since or "")
     own = set(batch.ids)
     if len(stored_since.record_ids) >= STORED_SINCE_LIMIT or own & stored_since.restored:
@@ -682,8 +685,8 @@ def _without_hits(early: EarlyCandidates, restored: set[str], probes: np.ndarray
     probe, cand = _parse_hits(early.hits)
     drop = np.isin(probe, probes)
     if restored:
-        stale = [int(line.split(",", 1)[0]) for line in early.lines.split("\n") if early.lines
-                 and line.split(",", 2)[1] in restored]
+        lines = early.lines.split("\n") if early.lines else []
+        stale = [int(line.split(",", 1)[0]) for line in lines if line.split(",", 2)[1] in restored]
         drop |= np.isin(cand, np.array(stale, dtype=np.int64))
     kept = ~drop
     return "\n".join(f"{p},{c}" for p, c in zip(probe[kept].tolist(), cand[kept].tolist(), strict=True))

@@ -68,9 +68,10 @@ def _pairs(batch: PreparedBatch, candidates: Candidates) -> set[tuple[str, str]]
     return {(ids[a], ids[b]) for a, b in candidate_pairs_of(batch, candidates).tolist()}
 
 
-@pytest.mark.parametrize("re_stored", [0, 150], ids=["new records meanwhile", "and re-stored ones"])
+@pytest.mark.parametrize(("re_stored", "limit"), [(0, None), (150, None), (0, 100)],
+                         ids=["new records meanwhile", "and re-stored ones", "more than the limit"])
 async def test_an_early_lookup_completed_under_the_locks_finds_what_a_whole_lookup_finds(
-        own_database: Database, monkeypatch: pytest.MonkeyPatch, re_stored: int) -> None:
+        own_database: Database, monkeypatch: pytest.MonkeyPatch, re_stored: int, limit: int | None) -> None:
     records = _dense_records(3 * LOCK_ALL_FROM + 600)
     cut = LOCK_ALL_FROM + 600
     register, meanwhile, arriving = records[:cut], records[cut:cut + LOCK_ALL_FROM], records[cut + LOCK_ALL_FROM:]
@@ -89,12 +90,15 @@ async def test_an_early_lookup_completed_under_the_locks_finds_what_a_whole_look
         whole_lookups = []
         monkeypatch.setattr(service, "fetch_candidates", lambda *a, **k: whole_lookups.append(1) or fetch_candidates(
             *a, **k))
+        if limit is not None:  # so many records stored since that everything is looked up again
+            monkeypatch.setattr(service, "STORED_SINCE_LIMIT", limit)
         completed = await complete_early_candidates(session, batch, early, exclude=list(context.old_lines),
                                                     with_counts=True)
         monkeypatch.undo()
         whole = await fetch_candidates(session, batch, exclude=list(context.old_lines), with_counts=True)
 
-    assert not whole_lookups  # completed from what was stored since, not looked up again whole
+    # completed from what was stored since, not looked up again whole (unless there is too much of it)
+    assert len(whole_lookups) == (limit is not None)
     pairs = _pairs(batch, completed)
     assert pairs == _pairs(batch, whole)
     stored_since = {str(record_id) for record_id, _ in meanwhile + corrected}

@@ -4,9 +4,9 @@
 before it takes its locks and complete the lookup under them with only the records stored since
 (those its first lookup's snapshot could not see: ``stored_by`` at or past the snapshot's xmax, or
 in its in-progress list). ``restored`` says that the newest write replaced keys stored before: such
-a record may have left blocks the first lookup counted it in, and the batch then looks everything
-up again under its locks. Rows stored before this revision keep ``stored_by`` NULL (visible to every
-snapshot; no table rewrite); the index leaves them out.
+a record may have left blocks the first lookup counted it in; its early hits are dropped and the
+blocks the first lookup saw full are looked up again. Rows stored before this revision keep
+``stored_by`` NULL (visible to every snapshot; no table rewrite); the index leaves them out.
 
 Revision ID: 0009
 Revises: 0008
