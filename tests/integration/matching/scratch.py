@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,9 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from devstack.stack import Stack
+from shared.db import Database
+from shared.migrations import upgrade
+from tests.conftest import settings_for
 
 
 @asynccontextmanager
@@ -24,3 +28,15 @@ async def scratch_database(infra: Stack, prefix: str) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@asynccontextmanager
+async def migrated_matching_database(infra: Stack, prefix: str) -> AsyncIterator[Database]:
+    """A new database with the matching schema, empty, as the service's ``Database``."""
+    async with scratch_database(infra, prefix) as url:
+        await asyncio.to_thread(upgrade, "matching", url)
+        database = Database(settings_for(infra, database_url=url))
+        try:
+            yield database
+        finally:
+            await database.dispose()

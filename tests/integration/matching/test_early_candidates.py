@@ -5,7 +5,6 @@ between is not compared through its old keys."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -29,9 +28,7 @@ from services.matching.linking.service import (
     read_context,
 )
 from shared.db import Database
-from shared.migrations import upgrade
-from tests.conftest import settings_for
-from tests.integration.matching.scratch import scratch_database
+from tests.integration.matching.scratch import migrated_matching_database
 from tests.integration.matching.test_incremental_linking import _person_of, person_record
 from tests.paths import BENCH_DIR
 
@@ -42,13 +39,8 @@ GROUND_TRUTH = ("person_id", "household_id")
 
 @pytest.fixture
 async def own_database(infra: Stack) -> AsyncIterator[Database]:
-    async with scratch_database(infra, "matching_early") as url:
-        await asyncio.to_thread(upgrade, "matching", url)
-        database = Database(settings_for(infra, database_url=url))
-        try:
-            yield database
-        finally:
-            await database.dispose()
+    async with migrated_matching_database(infra, "matching_early") as database:
+        yield database
 
 
 def _dense_records(n: int) -> list[tuple[uuid.UUID, dict[str, Any]]]:

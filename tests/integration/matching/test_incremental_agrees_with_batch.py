@@ -8,7 +8,6 @@ truth columns are not read.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
 
@@ -22,9 +21,7 @@ from services.matching.linking.models import PersonLink
 from services.matching.records.service import apply_beneficiary_upserts
 from shared.db import Database
 from shared.events import EventEnvelope
-from shared.migrations import upgrade
-from tests.conftest import settings_for
-from tests.integration.matching.scratch import scratch_database
+from tests.integration.matching.scratch import migrated_matching_database
 from tests.paths import BENCH_DIR
 
 pytestmark = pytest.mark.integration
@@ -59,13 +56,8 @@ def test_pairwise_f1() -> None:
 
 @pytest.fixture
 async def own_database(infra: Stack) -> AsyncIterator[Database]:
-    async with scratch_database(infra, "matching_agree") as url:
-        await asyncio.to_thread(upgrade, "matching", url)
-        database = Database(settings_for(infra, database_url=url))
-        try:
-            yield database
-        finally:
-            await database.dispose()
+    async with migrated_matching_database(infra, "matching_agree") as database:
+        yield database
 
 
 def _events(rows: list[dict]) -> list[EventEnvelope]:
