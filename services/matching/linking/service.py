@@ -105,6 +105,11 @@ _LOCK_SQL = text(f"""
     SELECT count(pg_advisory_xact_lock(:cls, b)) FROM (
         SELECT DISTINCT hashtext(line) & {LOCK_BUCKETS - 1} AS b FROM {_LINES.format("probes")} AS t(line)
         ORDER BY b) AS s""")
+# "skeleton,records" lines of the own-name skeletons of `names` (a set of `s`) that the register
+# holds: an index probe per name (LIMIT: not a scan of the table)
+_NAME_COUNT_OF = """CROSS JOIN LATERAL (
+             SELECT records FROM matching.name_counts n WHERE n.skeleton = names.s LIMIT 1) AS n"""
+_NAME_COUNT_LINES = "coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '')"
 # Stored records sharing a (family, key) with the batch (probes: "family<TAB>key" lines), at most
 # the family's cap per key (a larger block is no key at all, as in the batch; the caller drops it).
 # Returns the stored hits as CSV lines "probe,candidate" (probe: 0-based line number; candidate -1:
@@ -145,9 +150,7 @@ _CANDIDATES_SQL = text(f"""
          FROM hits LEFT JOIN found USING (record_id)) AS h,
         (SELECT coalesce(string_agg(cand::text || ',' || record_id::text || ',' || keys, E'\\n'), '') AS lines
          FROM found) AS f,
-        (SELECT coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '') AS counts
-         FROM names CROSS JOIN LATERAL (  -- an index probe per name (LIMIT: not a scan of the table)
-             SELECT records FROM matching.name_counts n WHERE n.skeleton = names.s LIMIT 1) AS n
+        (SELECT {_NAME_COUNT_LINES} AS counts FROM names {_NAME_COUNT_OF}
          WHERE CAST(:with_counts AS boolean)) AS c,
         (SELECT coalesce(string_agg(names.s, E'\\n'), '') AS names FROM names
          WHERE CAST(:list_names AS boolean)) AS l""")
@@ -164,9 +167,8 @@ _STORED_SINCE_SQL = text("""
           LIMIT :limit) AS r""")
 # "skeleton,records" of the given own-name skeletons (one a line) that the register holds
 _NAME_COUNTS_SQL = text(f"""
-    SELECT coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '')
-    FROM (SELECT DISTINCT s FROM {_LINES.format("names")} AS t(s) WHERE s <> '') AS names
-    CROSS JOIN LATERAL (SELECT records FROM matching.name_counts n WHERE n.skeleton = names.s LIMIT 1) AS n""")
+    SELECT {_NAME_COUNT_LINES}
+    FROM (SELECT DISTINCT s FROM {_LINES.format("names")} AS t(s) WHERE s <> '') AS names {_NAME_COUNT_OF}""")
 _HIT_SCHEMA = {"probe": pl.Int32, "cand": pl.Int32}
 _CANDIDATE_SCHEMA = {"cand": pl.Int32, "record_id": pl.String, **KEY_SCHEMA}
 # What linking a batch reads besides candidates, in one round trip: the register's size (as
@@ -530,10 +532,16 @@ async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude:
     many records carry each own name of the batch and of the candidates: one statement."""
     if not batch.probes:
         return Candidates()
-    found = (await session.execute(_CANDIDATES_SQL, {
-        "probes": batch.probes_text, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude),
-        "names": batch.names_text, "with_counts": with_counts, "list_names": False})).one()
+    found = await _look_up(session, batch.probes_text, exclude, batch.names_text, with_counts=with_counts)
     return Candidates(found.hits, found.lines, found.counts)
+
+
+async def _look_up(session: AsyncSession, probes: str, exclude: Sequence[str], names: str, *,
+                   with_counts: bool = False, list_names: bool = False) -> Any:
+    """``_CANDIDATES_SQL`` for these probes: its one row."""
+    return (await session.execute(_CANDIDATES_SQL, {
+        "probes": probes, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude), "names": names,
+        "with_counts": with_counts, "list_names": list_names})).one()
 
 
 @dataclass(frozen=True)
@@ -553,9 +561,7 @@ async def fetch_early_candidates(session: AsyncSession, batch: PreparedBatch) ->
     them, the lookup runs beside it instead of inside the section that every batch waits for.
     ``complete_early_candidates`` completes it under the locks. None of the batch's records is a
     candidate (a changed record is compared through its fresh keys)."""
-    found = (await session.execute(_CANDIDATES_SQL, {
-        "probes": batch.probes_text, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(batch.ids),
-        "names": batch.names_text, "with_counts": False, "list_names": True})).one()
+    found = await _look_up(session, batch.probes_text, batch.ids, batch.names_text, list_names=True)
     return EarlyCandidates(found.hits, found.lines, found.names, found.snapshot)
 
 
@@ -588,15 +594,14 @@ async def complete_early_candidates(session: AsyncSession, batch: PreparedBatch,
         at_cap = await run_cpu(threaded, _probes_at_cap, batch, early)
         if len(at_cap):
             lines = batch.probes_text.split("\n")
-            found = (await session.execute(_CANDIDATES_SQL, {
-                "probes": "\n".join(lines[p] for p in at_cap.tolist()), "caps": FAMILY_CAPS.tolist(),
-                "exclude": ",".join(batch.ids), "names": "", "with_counts": False, "list_names": True})).one()
+            found = await _look_up(session, "\n".join(lines[p] for p in at_cap.tolist()), batch.ids, "",
+                                   list_names=True)
             again = (at_cap, EarlyCandidates(found.hits, found.lines, found.names, found.snapshot))
-    merged, names = await run_cpu(threaded, merge_stored_since, batch, early, stored_since, again)
+    merged = await run_cpu(threaded, merge_stored_since, batch, early, stored_since, again)
     counts = ""
-    if with_counts and names:
-        counts = await session.scalar(_NAME_COUNTS_SQL, {"names": names}) or ""
-    return Candidates(merged.hits_text, merged.lines_text, counts)
+    if with_counts and merged.names:
+        counts = await session.scalar(_NAME_COUNTS_SQL, {"names": merged.names}) or ""
+    return Candidates(merged.hits, merged.lines, counts)
 
 
 @dataclass(frozen=True)
@@ -625,16 +630,10 @@ def _probes_at_cap(batch: PreparedBatch, early: EarlyCandidates) -> np.ndarray:
     return np.flatnonzero(np.bincount(probe, minlength=batch.probes) >= batch.probe_caps)
 
 
-@dataclass(frozen=True)
-class MergedCandidates:
-    hits_text: str
-    lines_text: str
-
-
 def merge_stored_since(batch: PreparedBatch, early: EarlyCandidates, stored_since: StoredSince,
-                       again: tuple[np.ndarray, EarlyCandidates] | None = None) -> tuple[MergedCandidates, str]:
-    """The early lookup's hits and candidates completed with the records stored since, and the own
-    names to count (the early lookup's and the added candidates').
+                       again: tuple[np.ndarray, EarlyCandidates] | None = None) -> EarlyCandidates:
+    """The early lookup completed with the records stored since: its hits and candidates, and the
+    own names to count (the early lookup's and the added candidates').
 
     A record stored since that shares a probe is a hit of it and, when it is not one of the batch's
     records, a candidate (appended, numbered after the early ones); a block over its cap is found
@@ -642,7 +641,7 @@ def merge_stored_since(batch: PreparedBatch, early: EarlyCandidates, stored_sinc
     re-stored record's early hits are dropped. ``again``: probes looked up again (their indices) and
     what that lookup found, which replaces everything else about those probes."""
     if not stored_since.record_ids:
-        return MergedCandidates(early.hits, early.lines), early.names
+        return early
     keys = keys_from_lines(stored_since.lines)
     blocks = family_block_keys(keys, RULES)
     probes = pl.DataFrame({"probe_line": batch.probes_text.split("\n")}).with_row_index("probe")
@@ -675,9 +674,8 @@ def merge_stored_since(batch: PreparedBatch, early: EarlyCandidates, stored_sinc
             cand, rest = line.split(",", 1)
             added.append(f"{int(cand) + offset},{rest}")
         extra_names = found.names
-    return (MergedCandidates("\n".join(filter(None, [early_hits, *hits])),
-                             "\n".join(filter(None, [early_lines, *added]))),
-            "\n".join(filter(None, [early.names, *sorted(names), extra_names])))
+    return EarlyCandidates("\n".join(filter(None, [early_hits, *hits])), "\n".join(filter(None, [early_lines, *added])),
+                           "\n".join(filter(None, [early.names, *sorted(names), extra_names])), early.snapshot)
 
 
 def _without_hits(early: EarlyCandidates, restored: set[str], probes: np.ndarray) -> str:
