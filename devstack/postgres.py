@@ -167,6 +167,12 @@ class EmbeddedPostgres:
             subprocess.run(_as_postgres_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast",
                                               "-w", "stop"]), capture_output=True)
 
+    def crash(self) -> None:
+        """Stop as a crash would (``immediate``: no checkpoint); the next start recovers from the WAL
+        (and empties unlogged tables). For tests of what survives a crash."""
+        subprocess.run(_as_postgres_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                                          "-w", "stop"]), capture_output=True, check=True)
+
     def destroy(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)

@@ -60,12 +60,22 @@ class Invalid(DomainError):
     error_type = "value_error"
 
 
+class ServiceUnavailable(DomainError):
+    """A temporary state of the service (a rebuild in progress): the client retries after
+    ``retry_after_s`` (sent as ``Retry-After``)."""
+
+    status_code = 503
+    error_type = "service_unavailable"
+    retry_after_s = 30
+
+
 def error_body(*details: dict[str, Any]) -> dict[str, Any]:
     return {"detail": list(details)}
 
 
 def domain_error_response(exc: DomainError) -> JSONResponse:
-    return JSONResponse(error_body(exc.to_detail()), status_code=exc.status_code)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, ServiceUnavailable) else None
+    return JSONResponse(error_body(exc.to_detail()), status_code=exc.status_code, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

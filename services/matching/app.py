@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from services.matching.database import outbox, processed_events
 from services.matching.jobs.router import router as jobs_router
 from services.matching.jobs.service import JobRunner
+from services.matching.linking.block_index import guard_block_index
 from services.matching.linking.router import router as linking_router
 from services.matching.linking.service import PERSON_LINKED, PERSON_UNLINKED
 from services.matching.records.router import router as records_router
@@ -48,9 +50,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             runner = JobRunner(app.state.db)
             app.state.jobs = runner
             await runner.resume_orphans()
+            # the blocking-key index rebuilt if a database crash or failover has emptied it
+            stop_guard = asyncio.Event()
+            guard = asyncio.create_task(guard_block_index(app.state.db, stop_guard), name="block-index-guard")
             try:
                 yield
             finally:
+                stop_guard.set()
+                await guard
                 await runner.close()
 
     app.router.lifespan_context = lifespan

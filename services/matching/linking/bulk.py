@@ -2,7 +2,8 @@
 record keys, blocking keys, name counts, persons, person links and the model parameters.
 
 Used to seed the incremental tables from a batch run over a register that did not arrive by
-events (and by the linking benchmark).
+events (and by the linking benchmark), and to rebuild the blocking-key index after PostgreSQL has
+emptied it (``block_index``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 import polars as pl
 
 from services.matching.engine.estimate import ModelParams
-from services.matching.linking.frames import family_block_keys, keys_to_lines, name_counts, new_uuids
-from services.matching.linking.service import RULES
+from services.matching.linking.frames import KEY_SCHEMA, family_block_keys, keys_to_lines, name_counts, new_uuids
+from services.matching.linking.service import BUILT_RECORD, BUILT_RULE, BUILT_SQL, RULES
 
 
 async def _copy(raw: asyncpg.Connection, table: str, frame: pl.DataFrame) -> None:
@@ -31,9 +32,7 @@ async def load_keys(raw: asyncpg.Connection, record_ids: pl.Series, keys: pl.Dat
     """record_keys, block_keys and name_counts of new records (the tables must not hold them yet)."""
     await _copy(raw, "record_keys", pl.DataFrame({"record_id": record_ids,
                                                   "keys": pl.Series(keys_to_lines(keys), dtype=pl.String)}))
-    blocks = family_block_keys(keys, RULES)
-    await _copy(raw, "block_keys", pl.DataFrame({
-        "rule": blocks["family"], "key": blocks["key"], "record_id": record_ids.gather(blocks["row"])}))
+    blocks = await copy_block_keys(raw, record_ids, keys)
     counts = name_counts(keys)
     await raw.execute("CREATE TEMP TABLE bulk_name_counts (skeleton text, records int) ON COMMIT DROP")
     buffer = io.BytesIO()
@@ -43,7 +42,52 @@ async def load_keys(raw: asyncpg.Connection, record_ids: pl.Series, keys: pl.Dat
     await raw.execute("""INSERT INTO matching.name_counts (skeleton, records) SELECT skeleton, records
                          FROM bulk_name_counts ON CONFLICT (skeleton)
                          DO UPDATE SET records = name_counts.records + excluded.records""")
-    return {"record_keys": keys.height, "block_keys": blocks.height, "name_counts": counts.height}
+    return {"record_keys": keys.height, "block_keys": blocks, "name_counts": counts.height}
+
+
+async def copy_block_keys(raw: asyncpg.Connection, record_ids: pl.Series, keys: pl.DataFrame) -> int:
+    """The blocking keys of records (their key table, one row per id), copied in; returns how many."""
+    blocks = family_block_keys(keys, RULES)
+    await _copy(raw, "block_keys", pl.DataFrame({
+        "rule": blocks["family"], "key": blocks["key"], "record_id": record_ids.gather(blocks["row"])}))
+    return blocks.height
+
+
+# record keys read for a rebuild: "record_id,keys" lines of the next ids in order after $1, at most $2,
+# and the last id (as text: a UUID's text sorts as the UUID does)
+_RECORD_KEYS_AFTER_SQL = """
+    SELECT coalesce(string_agg(record_id::text || ',' || keys, E'\n'), ''), max(record_id::text)
+    FROM (SELECT record_id, keys FROM matching.record_keys WHERE record_id > $1::uuid
+          ORDER BY record_id LIMIT $2) AS chunk"""
+
+
+async def rebuild_block_keys(raw: asyncpg.Connection, chunk: int = 200_000) -> int | None:
+    """The whole blocking-key index again from the stored record keys, in the caller's transaction,
+    unless it is whole (its sentinel row present: another process rebuilt it); returns the keys
+    written, or None.
+
+    Every linking transaction reads the table, so they wait for this one's lock and find the index
+    whole; none can have written to it since it was emptied (without the sentinel, linking stops
+    at its candidate lookup, before it stores anything). The primary key is built once at the end
+    (at 50M records, ~300M keys: inserting them into the index one by one would take hours)."""
+    await raw.execute("LOCK TABLE matching.block_keys IN ACCESS EXCLUSIVE MODE")
+    if await raw.fetchval(f"SELECT {BUILT_SQL}"):
+        return None
+    await raw.execute("TRUNCATE matching.block_keys")
+    await raw.execute("ALTER TABLE matching.block_keys DROP CONSTRAINT pk_block_keys")
+    written, after = 0, BUILT_RECORD
+    schema = {"record_id": pl.String, **KEY_SCHEMA}
+    while True:
+        lines, last = await raw.fetchrow(_RECORD_KEYS_AFTER_SQL, after, chunk)
+        if not lines:
+            break
+        table = pl.read_csv(io.StringIO(lines), has_header=False, schema=schema)
+        written += await copy_block_keys(raw, table["record_id"], table.drop("record_id"))
+        after = last
+    await raw.execute("ALTER TABLE matching.block_keys ADD CONSTRAINT pk_block_keys PRIMARY KEY (rule, key, record_id)")
+    await raw.execute("INSERT INTO matching.block_keys (rule, key, record_id) VALUES ($1, '', $2::uuid)",
+                      BUILT_RULE, BUILT_RECORD)
+    return written
 
 
 async def load_links(raw: asyncpg.Connection, record_ids: pl.Series, cluster: np.ndarray,

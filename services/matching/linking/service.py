@@ -57,6 +57,7 @@ from services.matching.linking.frames import (
 from services.matching.linking.models import Person, PersonLink, StoredModelParams
 from services.matching.review.models import ACCEPTED
 from services.matching.review.service import queue_uncertain
+from shared.errors import ServiceUnavailable
 from shared.events import EventEnvelope
 from shared.outbox import add_events
 
@@ -110,6 +111,21 @@ _LOCK_SQL = text(f"""
 _NAME_COUNT_OF = """CROSS JOIN LATERAL (
              SELECT records FROM matching.name_counts n WHERE n.skeleton = names.s LIMIT 1) AS n"""
 _NAME_COUNT_LINES = "coalesce(string_agg(names.s || ',' || n.records::text, E'\\n'), '')"
+# The row that is in block_keys exactly while the table is whole: an unlogged table, emptied by
+# PostgreSQL's recovery from a crash (and empty on a promoted standby) together with it. See
+# ``block_index`` (the rebuild) and migration 0010.
+BUILT_RULE = -1
+BUILT_RECORD = "00000000-0000-0000-0000-000000000000"
+BUILT_SQL = f"EXISTS (SELECT 1 FROM matching.block_keys WHERE rule = {BUILT_RULE})"
+
+
+class BlockIndexNotBuilt(ServiceUnavailable):
+    """The blocking-key index is empty or being rebuilt (after a database crash or failover):
+    nothing can be matched until it is whole again."""
+
+    error_type = "block_index_rebuilding"
+
+
 # Stored records sharing a (family, key) with the batch (probes: "family<TAB>key" lines), at most
 # the family's cap per key (a larger block is no key at all, as in the batch; the caller drops it).
 # Returns the stored hits as CSV lines "probe,candidate" (probe: 0-based line number; candidate -1:
@@ -145,7 +161,7 @@ _CANDIDATES_SQL = text(f"""
             UNION ALL SELECT split_part(keys, ',', 2) FROM found) AS a
         WHERE s <> '' AND (CAST(:with_counts AS boolean) OR CAST(:list_names AS boolean))
     )
-    SELECT h.hits, f.lines, c.counts, l.names, pg_current_snapshot()::text AS snapshot FROM
+    SELECT h.hits, f.lines, c.counts, l.names, pg_current_snapshot()::text AS snapshot, {BUILT_SQL} AS built FROM
         (SELECT coalesce(string_agg(hits.probe::text || ',' || coalesce(found.cand, -1)::text, E'\\n'), '') AS hits
          FROM hits LEFT JOIN found USING (record_id)) AS h,
         (SELECT coalesce(string_agg(cand::text || ',' || record_id::text || ',' || keys, E'\\n'), '') AS lines
@@ -538,10 +554,14 @@ async def fetch_candidates(session: AsyncSession, batch: PreparedBatch, exclude:
 
 async def _look_up(session: AsyncSession, probes: str, exclude: Sequence[str], names: str, *,
                    with_counts: bool = False, list_names: bool = False) -> Any:
-    """``_CANDIDATES_SQL`` for these probes: its one row."""
-    return (await session.execute(_CANDIDATES_SQL, {
+    """``_CANDIDATES_SQL`` for these probes: its one row (``BlockIndexNotBuilt`` if the blocking-key
+    index is not whole: no candidate found there could be trusted to be all)."""
+    found = (await session.execute(_CANDIDATES_SQL, {
         "probes": probes, "caps": FAMILY_CAPS.tolist(), "exclude": ",".join(exclude), "names": names,
         "with_counts": with_counts, "list_names": list_names})).one()
+    if not found.built:
+        raise BlockIndexNotBuilt("the blocking-key index is being rebuilt after a database restart; retry later")
+    return found
 
 
 @dataclass(frozen=True)
