@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from sqlalchemy import text
 
 from devstack.stack import Stack
 from services.matching.linking import service
@@ -26,6 +27,7 @@ from services.matching.linking.service import (
     link_records,
     prepare_batch,
     read_context,
+    snapshot_bounds,
 )
 from shared.db import Database
 from tests.integration.matching.scratch import migrated_matching_database
@@ -166,3 +168,19 @@ async def test_a_full_block_that_a_re_stored_record_leaves_is_looked_up_again(ow
     pairs = _pairs(batch, completed)
     assert pairs == _pairs(batch, whole)
     assert {b for _, b in pairs} == {str(record_id) for record_id, _ in namesakes[1:10]}
+
+
+async def test_the_records_stored_since_are_found_through_the_index_on_a_large_register(
+        own_database: Database) -> None:
+    # every row stored by one transaction (a bulk load; later, many): the planner must still see
+    # that next to no row is past a snapshot's xmax. Asked through functions of the snapshot, it
+    # guessed a third of the table and read all of it (~100 ms a batch on 1M records).
+    async with own_database.sessionmaker() as session, session.begin():
+        await session.execute(text("INSERT INTO matching.record_keys (record_id, keys) "
+                                   "SELECT gen_random_uuid(), '' FROM generate_series(1, 50000)"))
+    async with own_database.sessionmaker() as session:
+        await session.execute(text("ANALYZE matching.record_keys"))
+        xmax, xip = snapshot_bounds(await session.scalar(text("SELECT pg_current_snapshot()::text")))
+        plan = "\n".join(await session.scalars(text("EXPLAIN " + service._STORED_SINCE_SQL.text),
+                                               {"xmax": xmax, "xip": xip, "limit": 50_000}))
+    assert "ix_record_keys_stored_by" in plan and "Seq Scan" not in plan, plan

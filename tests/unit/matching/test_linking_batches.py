@@ -27,6 +27,7 @@ from services.matching.linking.service import (
     candidate_pairs_of,
     name_frequencies,
     prepare_batch,
+    snapshot_bounds,
 )
 from shared.events import EventEnvelope
 from shared.outbox import unpack_events
@@ -244,3 +245,8 @@ def test_a_few_key_lines_are_written_as_polars_writes_many() -> None:
         assert keys_to_lines(frame) == polars_lines
     many = pl.concat([keys] * 20)  # past the small path: Polars itself
     assert keys_to_lines(many) == keys_to_lines(keys) * 20
+
+
+def test_snapshot_bounds_are_its_xmax_and_in_progress_ids() -> None:
+    assert snapshot_bounds("818:818:") == (818, [])
+    assert snapshot_bounds("1200:1215:1200,1207,1213") == (1215, [1200, 1207, 1213])
