@@ -6,8 +6,10 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
+import polars as pl
 
 from devstack.stack import Stack
 from shared.db import Database
@@ -40,3 +42,13 @@ async def migrated_matching_database(infra: Stack, prefix: str) -> AsyncIterator
             yield database
         finally:
             await database.dispose()
+
+
+NOT_ATTRIBUTES = ("unique_id", "programme", "ministry", "person_id", "household_id")
+
+
+def as_new_records(frame: pl.DataFrame) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """Rows of a bench file as new records under fresh ids: their attributes, without the ground
+    truth (person_id, household_id) and the bench's own ids, empty fields left out."""
+    return [(uuid.uuid4(), {k: v for k, v in row.items() if v is not None and k not in NOT_ATTRIBUTES})
+            for row in frame.to_dicts()]

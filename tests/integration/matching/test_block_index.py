@@ -24,13 +24,11 @@ from services.matching.linking.service import BlockIndexNotBuilt, link_records
 from shared.db import Database
 from shared.migrations import upgrade
 from tests.conftest import settings_for
-from tests.integration.matching.scratch import migrated_matching_database
+from tests.integration.matching.scratch import as_new_records, migrated_matching_database
 from tests.integration.matching.test_incremental_linking import _person_of, person_record
 from tests.paths import BENCH_DIR
 
 pytestmark = pytest.mark.integration
-
-GROUND_TRUTH = ("person_id", "household_id")
 
 
 @pytest.fixture
@@ -40,10 +38,7 @@ async def own_database(infra: Stack) -> AsyncIterator[Database]:
 
 
 def _bench_records(n: int) -> list[tuple[uuid.UUID, dict[str, Any]]]:
-    frame = pl.read_parquet(BENCH_DIR / "bd_100000_s42.parquet").drop(*GROUND_TRUTH).head(n)
-    return [(uuid.uuid4(), {k: v for k, v in row.items() if v is not None and k not in ("unique_id", "programme",
-                                                                                        "ministry")})
-            for row in frame.to_dicts()]
+    return as_new_records(pl.read_parquet(BENCH_DIR / "bd_100000_s42.parquet").head(n))
 
 
 async def _link(database: Database, records: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:

@@ -30,7 +30,7 @@ from services.matching.linking.service import (
     snapshot_bounds,
 )
 from shared.db import Database
-from tests.integration.matching.scratch import migrated_matching_database
+from tests.integration.matching.scratch import as_new_records, migrated_matching_database
 from tests.integration.matching.test_incremental_linking import _person_of, person_record
 from tests.paths import BENCH_DIR
 
@@ -51,9 +51,7 @@ def _dense_records(n: int) -> list[tuple[uuid.UUID, dict[str, Any]]]:
     frame = pl.read_parquet(BENCH_DIR / "bd_100000_s42.parquet").drop(*GROUND_TRUTH)
     unions = frame.group_by("union_code").len().sort("len", "union_code", descending=True)["union_code"]
     dense = frame.filter(pl.col("union_code").is_in(unions.head(200).implode())).sample(n, seed=7, shuffle=True)
-    return [(uuid.uuid4(), {k: v for k, v in row.items() if v is not None and k not in ("unique_id", "programme",
-                                                                                        "ministry")})
-            for row in dense.to_dicts()]
+    return as_new_records(dense)
 
 
 def _pairs(batch: PreparedBatch, candidates: Candidates) -> set[tuple[str, str]]:
