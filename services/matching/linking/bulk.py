@@ -8,6 +8,7 @@ emptied it (``block_index``).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from dataclasses import asdict
@@ -45,12 +46,22 @@ async def load_keys(raw: asyncpg.Connection, record_ids: pl.Series, keys: pl.Dat
     return {"record_keys": keys.height, "block_keys": blocks, "name_counts": counts.height}
 
 
+def block_key_rows(record_ids: pl.Series, keys: pl.DataFrame) -> pl.DataFrame:
+    """``block_keys`` rows of records given by id and key table (one row per id)."""
+    blocks = family_block_keys(keys, RULES)
+    return pl.DataFrame({"rule": blocks["family"], "key": blocks["key"], "record_id": record_ids.gather(blocks["row"])})
+
+
 async def copy_block_keys(raw: asyncpg.Connection, record_ids: pl.Series, keys: pl.DataFrame) -> int:
     """The blocking keys of records (their key table, one row per id), copied in; returns how many."""
-    blocks = family_block_keys(keys, RULES)
-    await _copy(raw, "block_keys", pl.DataFrame({
-        "rule": blocks["family"], "key": blocks["key"], "record_id": record_ids.gather(blocks["row"])}))
-    return blocks.height
+    rows = block_key_rows(record_ids, keys)
+    await _copy(raw, "block_keys", rows)
+    return rows.height
+
+
+def _block_key_rows_of_lines(lines: str) -> pl.DataFrame:
+    table = pl.read_csv(io.StringIO(lines), has_header=False, schema={"record_id": pl.String, **KEY_SCHEMA})
+    return block_key_rows(table["record_id"], table.drop("record_id"))
 
 
 # record keys read for a rebuild: "record_id,keys" lines of the next ids in order after $1, at most $2,
@@ -76,14 +87,14 @@ async def rebuild_block_keys(raw: asyncpg.Connection, chunk: int = 200_000) -> i
     await raw.execute("TRUNCATE matching.block_keys")
     await raw.execute("ALTER TABLE matching.block_keys DROP CONSTRAINT pk_block_keys")
     written, after = 0, BUILT_RECORD
-    schema = {"record_id": pl.String, **KEY_SCHEMA}
     while True:
         lines, last = await raw.fetchrow(_RECORD_KEYS_AFTER_SQL, after, chunk)
         if not lines:
             break
-        table = pl.read_csv(io.StringIO(lines), has_header=False, schema=schema)
-        written += await copy_block_keys(raw, table["record_id"], table.drop("record_id"))
-        after = last
+        # a chunk's keys computed on a worker thread: the event loop keeps serving (503s) meanwhile
+        rows = await asyncio.to_thread(_block_key_rows_of_lines, lines)
+        await _copy(raw, "block_keys", rows)
+        written, after = written + rows.height, last
     await raw.execute("ALTER TABLE matching.block_keys ADD CONSTRAINT pk_block_keys PRIMARY KEY (rule, key, record_id)")
     await raw.execute("INSERT INTO matching.block_keys (rule, key, record_id) VALUES ($1, '', $2::uuid)",
                       BUILT_RULE, BUILT_RECORD)

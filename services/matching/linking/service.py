@@ -30,7 +30,7 @@ import orjson
 import polars as pl
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.database import outbox
@@ -117,6 +117,10 @@ _NAME_COUNT_LINES = "coalesce(string_agg(names.s || ',' || n.records::text, E'\\
 BUILT_RULE = -1
 BUILT_RECORD = "00000000-0000-0000-0000-000000000000"
 BUILT_SQL = f"EXISTS (SELECT 1 FROM matching.block_keys WHERE rule = {BUILT_RULE})"
+
+
+MATCH_LOCK_TIMEOUT_MS = 2_000
+LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a lock_timeout
 
 
 class BlockIndexNotBuilt(ServiceUnavailable):
@@ -1144,7 +1148,14 @@ async def match_record(session: AsyncSession, *, attributes: Mapping[str, Any],
 
     batch = await beside(read_params(), preparing)
     register, params = read[0]
-    candidates = await fetch_candidates(session, batch, with_counts=register >= MIN_RECORDS_FOR_ESTIMATION)
+    # a rebuild of the blocking-key index holds it locked for minutes: answer 503 instead of waiting
+    await session.execute(text(f"SET LOCAL lock_timeout = '{MATCH_LOCK_TIMEOUT_MS}ms'"))
+    try:
+        candidates = await fetch_candidates(session, batch, with_counts=register >= MIN_RECORDS_FOR_ESTIMATION)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise BlockIndexNotBuilt("the blocking-key index is being rebuilt; retry later") from exc
+        raise
     scored = await run_cpu(True, score_batch, batch, candidates, params, register)
     order = np.argsort(-scored.probability, kind="stable")[:limit]
     return [ScoredCandidate(new_row=0, record_id=uuid.UUID(candidates.ids[scored.pairs[k, 1] - 1]),

@@ -103,6 +103,20 @@ async def test_the_match_api_answers_503_with_retry_after_while_the_index_is_emp
         assert response.json()["detail"][0]["type"] == "block_index_rebuilding"
 
 
+async def test_the_match_api_answers_503_instead_of_waiting_for_a_rebuild_holding_the_index(infra: Stack) -> None:
+    async with migrated_matching_database(infra, "matching_block_lock") as database:
+        await _link(database, [(uuid.uuid4(), person_record())])
+        app = create_app(settings_for(infra, database_url=database.settings.database_url))
+        app.state.db = database
+        async with database.sessionmaker() as rebuild, rebuild.begin():
+            await rebuild.execute(text("LOCK TABLE matching.block_keys IN ACCESS EXCLUSIVE MODE"))
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+                # waiting for the lock would wait until this test lets go of it: a failure, not a hang
+                response = await asyncio.wait_for(client.post("/match", json=person_record()), timeout=30)
+        assert response.status_code == 503, response.text
+        assert response.json()["detail"][0]["type"] == "block_index_rebuilding"
+
+
 async def test_a_real_crash_empties_the_index_and_the_guard_rebuilds_it(infra: Stack) -> None:
     # durable commits (the test cluster commits without waiting for the WAL: a crash would lose them)
     postgres = EmbeddedPostgres(f"pg-crash-{uuid.uuid4().hex[:8]}", free_port(), fast_and_unsafe=False)
