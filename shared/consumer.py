@@ -56,17 +56,18 @@ class Subscription:
     which are all of them unless some were seen before).
 
     ``overlapping``: the next batch's transaction may start (on another connection) while the
-    current one is still open, two at a time. Only for a handler that is safe with several replicas
-    applying at once anyway: it orders conflicting work by locks taken in its transaction (taken
-    after its row writes, so two batches never wait on each other), and an older version never
-    overwrites a newer one. Offsets are still committed in order, each batch's once it and every
-    batch before it are applied."""
+    current one is still open, ``in_flight`` at a time (2 unless said). Only for a handler that is
+    safe with several replicas applying at once anyway: it orders conflicting work by locks taken in
+    its transaction (taken after its row writes, so two batches never wait on each other in a
+    cycle), and an older version never overwrites a newer one. Offsets are still committed in
+    order, each batch's once it and every batch before it are applied."""
 
     topics: tuple[str, ...]
     handler: EventHandler
     group_suffix: str = "main"
     prepare: Prepare | None = None
     overlapping: bool = False
+    in_flight: int = 2
 
 
 @dataclass
@@ -143,7 +144,7 @@ class EventConsumer:
         # taken by the thread that polls (the client's one user)
         self._uncommitted: list[Polled] = []
         self._uncommitted_lock = threading.Lock()
-        self._transactions = 2 if subscription.overlapping else 1
+        self._transactions = max(1, subscription.in_flight) if subscription.overlapping else 1
         self.applied_total = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -190,9 +191,10 @@ class EventConsumer:
                     if polled is not None and len(applying) < self._transactions:
                         applying.append(_Applying(polled, asyncio.create_task(self._apply(polled))))
                         polled = None
-                    if ahead is None and polled is None and len(applying) < 2:
-                        # two batches in hand at most: the look-ahead of one being applied, or two
-                        # being applied (a third, polled and prepared meanwhile, only slows them)
+                    if ahead is None and polled is None and len(applying) < max(2, self._transactions):
+                        # the look-ahead of one batch being applied, else as many batches in hand as
+                        # may be in their transactions at once (one more, polled and prepared
+                        # meanwhile, only slows them)
                         ahead = asyncio.ensure_future(asyncio.to_thread(self._poll))
                     waiting = [ahead] if ahead is not None else []
                     waiting += [applying[0].task] if applying else []

@@ -320,11 +320,12 @@ async def test_the_look_ahead_prepares_the_next_batch_and_a_failed_batch_loses_n
     assert _committed_total(scratch, consumer.group_id) == total
 
 
-async def test_an_overlapping_subscription_applies_two_batches_at_once_and_commits_in_order(
-        scratch: ScratchService, infra: Stack) -> None:
-    """With ``overlapping``, the next batch's transaction runs while the previous one is still open;
-    every event is applied once and the committed offsets count every event."""
-    total = 5_000  # three polls of at most 2,000
+@pytest.mark.parametrize("in_flight", [2, 3])
+async def test_an_overlapping_subscription_applies_batches_at_once_and_commits_in_order(
+        scratch: ScratchService, infra: Stack, in_flight: int) -> None:
+    """With ``overlapping``, the next batch's transaction runs while the previous one is still open,
+    ``in_flight`` at most; every event is applied once and the committed offsets count every event."""
+    total = 9_000  # five polls of at most 2,000
     await _published(scratch, [f"o-{n}" for n in range(total)])
     open_transactions = 0
     most_open = 0
@@ -340,10 +341,11 @@ async def test_an_overlapping_subscription_applies_two_batches_at_once_and_commi
             open_transactions -= 1
 
     consumer = EventConsumer(settings=scratch.settings, database=scratch.database, processed=scratch.processed,
-                             subscription=Subscription(topics=(scratch.topic,), handler=handler, overlapping=True))
+                             subscription=Subscription(topics=(scratch.topic,), handler=handler, overlapping=True,
+                                                       in_flight=in_flight))
     await _consume_until(consumer, total, timeout_s=60)
 
-    assert most_open == 2, "two batches were in their transactions at once, never more"
+    assert most_open == in_flight, f"{in_flight} batches were in their transactions at once, never more"
     assert consumer.applied_total == total
     async with scratch.database.engine.connect() as connection:
         things = (await connection.scalars(select(scratch.effects.c.thing))).all()

@@ -177,10 +177,14 @@ def _changed_rows(batch: PreparedBatch, rows: Sequence[dict], changed: Sequence[
 # What the service consumes: the registry's beneficiary records, in the group "matching.records".
 # Overlapping: the next batch's event ids and source records are written while the current batch
 # links. Linking is safe with replicas linking at once (its bucket locks, taken after those row
-# writes) and the upsert never lets an older version overwrite a newer one, so two batches of one
-# consumer are as safe as two replicas; the next batch's linking waits for the current one's locks.
+# writes) and the upsert never lets an older version overwrite a newer one, so batches of one
+# consumer in their transactions at once are as safe as replicas; the next batch's linking waits for
+# the current one's locks. Three at once: while one links and the next waits for its locks (its
+# candidates looked up), the third looks its candidates up, so the locks pass from batch to batch
+# without a gap (in the lab, interleaved: 5,796 records/s on average against 5,354 with two).
 SUBSCRIPTION = Subscription(topics=("registry.beneficiary.upserted",), handler=apply_beneficiary_upserts,
-                            prepare=prepare_beneficiary_upserts, group_suffix="records", overlapping=True)
+                            prepare=prepare_beneficiary_upserts, group_suffix="records", overlapping=True,
+                            in_flight=3)
 
 
 async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRecordRead:
