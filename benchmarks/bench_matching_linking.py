@@ -199,7 +199,7 @@ async def time_consumer_stream(settings: ServiceSettings, database: Database, re
                 raise TimeoutError(f"{consumer.applied_total} of {len(records)} events applied in {timeout_s:.0f} s")
             if first is None and consumer.applied_total:
                 first = (consumer.applied_total, time.perf_counter())
-            await asyncio.sleep(0.002)
+            await asyncio.sleep(0.02)
         ended = time.perf_counter()
     finally:
         stop.set()
