@@ -39,6 +39,10 @@ class DomainError(Exception):
             detail["input"] = self.input
         return detail
 
+    def headers(self) -> dict[str, str] | None:
+        """Response headers the error comes with (none unless a subclass says)."""
+        return None
+
 
 class NotFound(DomainError):
     status_code = 404
@@ -68,14 +72,16 @@ class ServiceUnavailable(DomainError):
     error_type = "service_unavailable"
     retry_after_s = 30
 
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after_s)}
+
 
 def error_body(*details: dict[str, Any]) -> dict[str, Any]:
     return {"detail": list(details)}
 
 
 def domain_error_response(exc: DomainError) -> JSONResponse:
-    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, ServiceUnavailable) else None
-    return JSONResponse(error_body(exc.to_detail()), status_code=exc.status_code, headers=headers)
+    return JSONResponse(error_body(exc.to_detail()), status_code=exc.status_code, headers=exc.headers())
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -12,9 +12,10 @@ SWITCH_INTERVAL_S = 0.00025
 # A young-generation collection every 700 allocations (the default) ran ~3,000 times per 100,000
 # events, and full collections walked everything the process had loaded at start. At 20,000 a
 # collection still found most of a consumer batch's objects alive (events, rows, candidates) and
-# walked them again in the middle generation: 0.38 s over a lab run of 50,000 events; at 100,000 more of
-# them are freed before a collection comes, 0.10 s. Unreachable cycles wait longer, which costs
-# next to nothing: the services' objects are freed by reference counting, not by the collector.
+# walked them again in the middle generation: 0.38 s over a lab run of 50,000 events; at 100,000
+# more of them are freed before a collection comes, 0.10 s. Unreachable cycles wait longer, which
+# costs next to nothing: the services' objects are freed by reference counting, not by the
+# collector.
 GC_THRESHOLDS = (100_000, 20, 20)
 _tuned = False
 
