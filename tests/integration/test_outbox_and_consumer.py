@@ -202,6 +202,18 @@ async def test_a_redelivered_event_is_applied_once(scratch: ScratchService) -> N
     assert await scratch.count(scratch.effects) == 2
 
 
+async def test_a_batch_mixing_new_and_seen_events_applies_only_the_new(scratch: ScratchService) -> None:
+    seen = [scratch.event(f"seen-{i}") for i in range(3)]
+    new = [scratch.event(f"new-{i}") for i in range(2)]
+    async with scratch.database.sessionmaker() as session, session.begin():
+        await apply_events_once(session, scratch.processed, seen, scratch.record_effects)
+    mixed = [seen[0], new[0], seen[1], new[1], seen[2]]
+    async with scratch.database.sessionmaker() as session, session.begin():
+        fresh = await apply_events_once(session, scratch.processed, mixed, scratch.record_effects)
+    assert [e.event_id for e in fresh] == [new[0].event_id, new[1].event_id]  # in the order given
+    assert await scratch.count(scratch.effects) == 5
+
+
 async def test_a_failed_effect_records_nothing_so_the_event_comes_again(scratch: ScratchService) -> None:
     event = scratch.event("fails-once")
 
@@ -268,6 +280,27 @@ async def _consume_until(consumer: EventConsumer, total: int, *, timeout_s: floa
         await asyncio.sleep(0.2)
     stop.set()
     await task
+
+
+async def test_an_idempotent_subscription_records_no_event_ids(scratch: ScratchService, infra: Stack) -> None:
+    """A handler that makes a repeated event change nothing by itself (here: a thing stored once) is
+    given each polled event once and no event id is written for it."""
+    await _published(scratch, [f"i-{n}" for n in range(40)] + [f"i-{n}" for n in range(10)])
+
+    async def store_each_thing_once(session: AsyncSession, events: Sequence[EventEnvelope]) -> None:
+        await session.execute(text(f"""
+            INSERT INTO {scratch.effects.fullname} (thing)
+            SELECT DISTINCT t FROM unnest(CAST(:things AS text[])) AS t
+            WHERE NOT EXISTS (SELECT 1 FROM {scratch.effects.fullname} e WHERE e.thing = t)"""),
+            {"things": [e.payload["thing"] for e in events]})
+
+    consumer = EventConsumer(settings=scratch.settings, database=scratch.database, processed=scratch.processed,
+                             subscription=Subscription(topics=(scratch.topic,), handler=store_each_thing_once,
+                                                       idempotent=True))
+    await _consume_until(consumer, 50, timeout_s=40)
+    assert consumer.applied_total == 50  # every event handed to the handler
+    assert await scratch.count(scratch.effects) == 40
+    assert await scratch.count(scratch.processed) == 0
 
 
 def _committed_total(scratch: ScratchService, group_id: str) -> int:

@@ -106,6 +106,24 @@ async def test_a_large_batch_links_within_itself_and_a_changed_record_moves_its_
     assert None not in [await _person_of(database, i) for i in fresh_ids]
 
 
+async def test_an_older_version_arriving_late_is_not_written_and_the_rest_of_its_batch_is(
+        database: Database) -> None:
+    first, second = _distinct_people(2, seed=3)
+    record, other = uuid.uuid4(), uuid.uuid4()
+    corrected = {**first, "name_en": "Nafisa Rahman Chowdhury"}
+    await _apply(database, [_event(record, corrected, version=2)])
+    keys_of_corrected, _ = await _stored_keys(database, record)
+    await _apply(database, [_event(record, first, version=1), _event(other, second)])
+    async with database.sessionmaker() as session:
+        rows = {r.record_id: r for r in (await session.execute(text(
+            "SELECT record_id, source_version, attributes->>'name_en' AS name_en, events_applied "
+            "FROM matching.source_records WHERE record_id = ANY(:ids)"), {"ids": [record, other]})).all()}
+    assert (rows[record].source_version, rows[record].name_en) == (2, "Nafisa Rahman Chowdhury")
+    assert rows[other].source_version == 1 and rows[other].events_applied == 1
+    assert await _person_of(database, other) is not None
+    assert (await _stored_keys(database, record))[0] == keys_of_corrected  # not linked again as version 1
+
+
 async def test_link_events_are_envelopes_of_the_linked_person(database: Database) -> None:
     base = person_record(name_bn="শাহানা পারভীন", gender="F", date_of_birth="1977-05-06")
     first, second = uuid.uuid4(), uuid.uuid4()
