@@ -841,15 +841,23 @@ async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Ma
         changed_records = "\n".join(line for line in lines if line[:36] in old_lines)
     parameters = {"skeletons": list(changes), "changes": list(changes.values()), "records": records,
                   "changed_records": changed_records, "blocks": blocks, "changed_blocks": changed_blocks}
+    # every row as an upsert: what a new record whose keys are stored already needs (another
+    # transaction stored them after this one read: two transactions linking one new record, possible
+    # only outside the consumer, where the source-record upsert serialises them; or a damaged register)
+    def upserted() -> dict[str, Any]:
+        return {**parameters, "records": "", "changed_records": "\n".join(lines), "blocks": "",
+                "changed_blocks": _block_lines(batch)}
+
+    if batch.size <= SMALL_TABLE:
+        # a few records (the real-time path): the upserts cost next to nothing here, and a savepoint
+        # to try the plain inserts first would cost two more round trips
+        await session.execute(_STORE_KEYS_SQL, upserted())
+        return
     try:
         async with session.begin_nested():
             await session.execute(_STORE_KEYS_SQL, parameters)
     except IntegrityError:
-        # a new record whose keys are stored already: another transaction stored them after this one
-        # read (two transactions linking one new record, possible only outside the consumer, where
-        # the source-record upsert serialises them), or a damaged register; stored the slower way
-        await session.execute(_STORE_KEYS_SQL, {**parameters, "records": "", "changed_records": "\n".join(lines),
-                                                "blocks": "", "changed_blocks": _block_lines(batch)})
+        await session.execute(_STORE_KEYS_SQL, upserted())
 
 
 async def _read_links(session: AsyncSession, ids: str) -> list[tuple[str, str, int]]:

@@ -16,7 +16,8 @@ from sqlalchemy import select, text
 
 from devstack.stack import Stack
 from services.matching.database import outbox
-from services.matching.linking.frames import family_block_keys, keys_from_lines
+from services.matching.engine.normalize import SMALL_TABLE
+from services.matching.linking.frames import family_block_keys, keys_from_lines, keys_to_lines
 from services.matching.linking.models import PersonLink
 from services.matching.linking.service import (
     LOCK_ALL_FROM,
@@ -25,6 +26,7 @@ from services.matching.linking.service import (
     RULES,
     THREAD_ROWS,
     link_records,
+    prepare_batch,
 )
 from services.matching.records.service import _newest_rows, apply_beneficiary_upserts, prepare_beneficiary_upserts
 from shared.db import Database
@@ -155,6 +157,30 @@ async def test_block_keys_without_their_record_keys_are_taken_over(database: Dat
     assert line is not None and (0, record["nid"][-13:]) in blocks and len(blocks) > 1
     async with database.sessionmaker() as session:
         assert await session.scalar(select(PersonLink.person_id).where(PersonLink.record_id == record_id))
+
+
+@pytest.mark.parametrize("batch_size", [1, SMALL_TABLE + 6])
+async def test_a_new_record_whose_keys_another_transaction_stored_is_linked(database: Database,
+                                                                            batch_size: int) -> None:
+    """One of its blocking keys is stored already (after this transaction read the record's stored
+    keys, and found none): a single record stores its rows as upserts at once, a larger batch tries
+    the plain inserts and repeats them as upserts when they conflict. Either way every record is
+    stored whole and linked."""
+    people = _distinct_people(batch_size, seed=11)
+    ids = [uuid.uuid4() for _ in people]
+    ahead = prepare_batch([(ids[0], people[0])])
+    family, key = ahead.blocks.row(0)[1:]
+    async with database.sessionmaker() as session, session.begin():
+        await session.execute(text("INSERT INTO matching.block_keys (rule, key, record_id) VALUES (:f, :k, :r)"),
+                              {"f": family, "k": key, "r": ids[0]})
+    async with database.sessionmaker() as session, session.begin():
+        assert await link_records(session, list(zip(ids, people, strict=True))) == batch_size
+    for record_id, person in zip(ids[:3], people[:3], strict=True):
+        line, blocks = await _stored_keys(database, record_id)
+        stored = prepare_batch([(record_id, person)])
+        assert line == keys_to_lines(stored.keys)[0]
+        assert blocks == set(zip(stored.blocks["family"].to_list(), stored.blocks["key"].to_list(), strict=True))
+    assert None not in (await _links(database, ids)).values() and len(await _links(database, ids)) == batch_size
 
 
 async def _links(database: Database, ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
