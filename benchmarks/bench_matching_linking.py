@@ -288,7 +288,9 @@ def main() -> None:
         if os.environ.get("MATCHING_BENCH_SHARED_BUFFERS"):
             restart_with_shared_buffers(postgres, os.environ["MATCHING_BENCH_SHARED_BUFFERS"])
         upgrade("matching", postgres.url)
-        result = asyncio.run(run(postgres.url, bootstrap, linked, singles, stream, batch))
+        # the services' own connection to the database on this machine (devstack's Stack does the same)
+        result = asyncio.run(run(postgres.socket_url, bootstrap, linked, singles, stream, batch))
+        result["database_connection"] = "unix socket"
     finally:
         if broker is not None:
             broker.stop()

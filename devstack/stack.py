@@ -74,6 +74,15 @@ class Stack:
         return self.postgres.url
 
     @property
+    def service_database_url(self) -> str:
+        """What the services and migrations use: DATABASE_URL as given, else the embedded
+        PostgreSQL through its Unix-domain socket (it runs on this machine)."""
+        if self.options.database_url:
+            return self.options.database_url
+        assert self.postgres is not None
+        return self.postgres.socket_url
+
+    @property
     def kafka_bootstrap(self) -> str:
         if self.options.kafka_bootstrap:
             return self.options.kafka_bootstrap
@@ -107,11 +116,11 @@ class Stack:
 
     def migrate(self) -> None:
         for service in SERVICES_WITH_MIGRATIONS:
-            upgrade(service, self.database_url)
+            upgrade(service, self.service_database_url)
 
     # -- services and gateway -------------------------------------------------------------
     def service_env(self) -> dict[str, str]:
-        return {"DATABASE_URL": self.database_url, "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+        return {"DATABASE_URL": self.service_database_url, "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
                 "ENVIRONMENT": "test" if self.options.name != "dev" else "local",
                 "PYTHONUNBUFFERED": "1", **self.options.extra_service_env}
 
