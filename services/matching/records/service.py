@@ -189,10 +189,10 @@ def _changed_rows(batch: PreparedBatch, rows: Sequence[dict], changed: Sequence[
 # Idempotent: the upsert is versioned, so a redelivered event writes nothing and no event id is
 # recorded (processed_events would grow by every event ever consumed, 3-5% of the stream's database
 # work, and guard nothing). Overlapping: the next batch's source records are written while the
-# current batch links. Linking is safe with replicas linking at once (its bucket locks, taken after those row
-# writes) and the upsert never lets an older version overwrite a newer one, so batches of one
-# consumer in their transactions at once are as safe as replicas; the next batch's linking waits for
-# the current one's locks. Three at once: while one links and the next waits for its locks (its
+# current batch links. Linking is safe with replicas linking at once (its bucket locks, taken after
+# those row writes) and the upsert never lets an older version overwrite a newer one, so batches of
+# one consumer in their transactions at once are as safe as replicas; the next batch's linking waits
+# for the current one's locks. Three at once: while one links and the next waits for its locks (its
 # candidates looked up), the third looks its candidates up, so the locks pass from batch to batch
 # without a gap (in the lab, interleaved: 5,796 records/s on average against 5,354 with two).
 SUBSCRIPTION = Subscription(topics=("registry.beneficiary.upserted",), handler=apply_beneficiary_upserts,
