@@ -103,19 +103,20 @@ def _newest_rows(events: Sequence[EventEnvelope]) -> list[dict]:
 
 @dataclass(frozen=True)
 class PreparedUpserts:
-    """The pure CPU part of applying a consumer batch: its rows, their attributes as JSON and their
+    """The pure CPU part of applying a consumer batch: its rows, the upsert's lines and their
     normalised keys (the subscription's ``prepare``, run while the previous batch is in the database)."""
 
     event_ids: list[uuid.UUID]
     rows: list[dict]
-    attributes: list[str]
+    lines: str
     batch: PreparedBatch
 
 
-def _rows_and_attributes(events: Sequence[EventEnvelope]) -> tuple[list[dict], list[str]]:
-    """The batch's source_records rows and their attributes as JSON (the upsert's parameters)."""
+def _rows_and_lines(events: Sequence[EventEnvelope]) -> tuple[list[dict], str]:
+    """The batch's source_records rows and the upsert's lines (``_UPSERT_SQL``)."""
     rows = _newest_rows(events)
-    return rows, [orjson.dumps(r["attributes"]).decode() for r in rows]
+    return rows, "\n".join(f'{r["record_id"]}\t{r["source_version"]}\t{r["events_applied"]}\t{r["last_event_id"]}\t'
+                           f'{orjson.dumps(r["attributes"]).decode()}' for r in rows)
 
 
 def _keyed(rows: list[dict]) -> list[tuple[str, dict]]:
@@ -123,8 +124,8 @@ def _keyed(rows: list[dict]) -> list[tuple[str, dict]]:
 
 
 def prepare_beneficiary_upserts(events: Sequence[EventEnvelope]) -> PreparedUpserts:
-    rows, attributes = _rows_and_attributes(events)
-    return PreparedUpserts(event_ids=[e.event_id for e in events], rows=rows, attributes=attributes,
+    rows, lines = _rows_and_lines(events)
+    return PreparedUpserts(event_ids=[e.event_id for e in events], rows=rows, lines=lines,
                            batch=prepare_batch(_keyed(rows)))
 
 
@@ -142,18 +143,16 @@ async def apply_beneficiary_upserts(session: AsyncSession, events: Sequence[Even
     """
     preparing: asyncio.Future[PreparedBatch]
     if prepared is not None and prepared.event_ids == [e.event_id for e in events]:
-        rows, attributes = prepared.rows, prepared.attributes
+        rows, lines = prepared.rows, prepared.lines
         preparing = asyncio.get_running_loop().create_future()
         preparing.set_result(prepared.batch)
     else:
-        rows, attributes = _rows_and_attributes(events)
+        rows, lines = _rows_and_lines(events)
         # the records are normalised (in a worker thread for a large batch) while the database
         # upserts them and reads what linking needs besides their keys
         preparing = asyncio.ensure_future(run_cpu(len(rows) >= THREAD_ROWS, prepare_batch, _keyed(rows)))
     if not rows:
         return
-    lines = "\n".join(f'{r["record_id"]}\t{r["source_version"]}\t{r["events_applied"]}\t{r["last_event_id"]}\t{a}'
-                      for r, a in zip(rows, attributes, strict=True))
     parameters = {"lines": lines, "ministries": [r["ministry_code"] for r in rows],
                   "programmes": [r["programme_code"] for r in rows], "count": len(rows)}
     changed: list[str] = []
