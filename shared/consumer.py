@@ -3,7 +3,8 @@
 Kafka delivers at least once (and a broker on memory storage forgets committed offsets when it
 restarts), so every consumed event id is recorded in the consumer's own `processed_events` table
 in the same transaction as its effect. An event seen again is skipped; offsets are committed to
-Kafka only after that transaction commits.
+Kafka only after that transaction commits. A subscription whose handler is idempotent by itself
+(versioned writes: ``Subscription.idempotent``) records no ids: its handler skips what it has seen.
 """
 
 from __future__ import annotations
