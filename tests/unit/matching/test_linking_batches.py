@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
+import pytest
 
 from services.matching.engine.blocking import candidate_pairs
 from services.matching.engine.normalize import name_skeleton, name_skeletons, normalize_table
@@ -126,6 +127,30 @@ def test_a_few_records_are_assembled_as_many() -> None:
     assert large.blocks.equals(large.blocks.sort(order))  # the large batch's inserts go in key order
     # what the stored blocking keys are made of
     assert sorted(service._block_lines(small).split("\n")) == sorted(large_block_lines.split("\n"))
+
+
+def test_a_few_records_blocking_keys_are_those_of_the_polars_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Up to SMALL_TABLE rows the rules' keys are read out once and made distinct in Python: the same
+    (row, family, key) rows as the lazy query, for Bangla and Latin names, identifiers of every
+    length, a record seen twice and a record with nothing."""
+    from services.matching.linking import frames
+    from services.matching.linking.service import RULES
+
+    extra = {"name_bn": "মোছাঃ রহিমা খাতুন", "name_en": "Mst. Rahima Khatun", "father_bn": "আব্দুল করিম",
+             "father_en": "Abdul Karim", "dob": "1978-03-04", "nid": "১৯৭৮৬০৩৪৮২১৪৬৯৪৮৯", "brn": "19782619412345678",
+             "phone": "01734-311063", "district_code": 26, "upazila_code": 2616}
+    tables = [make_table(_people()), make_table([*_people(), extra, extra]), make_table([extra]),
+              make_table([{}]), make_table(_people()).head(0)]
+    for table in tables:
+        keys = normalize_table(table)
+        small = frames.family_block_keys(keys, RULES)
+        with monkeypatch.context() as patch:
+            patch.setattr(frames, "SMALL_TABLE", -1)
+            large = frames.family_block_keys(keys, RULES)
+        assert small.schema == large.schema
+        assert sorted(small.rows()) == sorted(large.rows())
+        assert small.height == len(set(small.rows()))
+    assert frames.family_block_keys(normalize_table(make_table([extra, extra])), RULES)["row"].n_unique() == 2
 
 
 def _batch(rows: list[dict]) -> PreparedBatch:
