@@ -817,6 +817,7 @@ async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Ma
     """Keys, blocking keys and name counts of the batch's records, in one statement (changed
     records: their old blocking keys deleted first)."""
     counts = _own_names(batch.keys)
+    new_blocks = None
     if old_lines:
         new_blocks = _with_record_ids(batch.blocks, batch.ids)
         old_keys = keys_from_lines(list(old_lines.values()))
@@ -827,25 +828,17 @@ async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Ma
             await session.execute(_DELETE_BLOCKS_SQL, {"families": gone["family"].to_list(),
                                                        "keys": gone["key"].to_list(),
                                                        "ids": gone["record_id"].to_list()})
-        is_changed = pl.col("record_id").is_in(list(old_lines))
-        blocks, changed_blocks = _tab_lines(new_blocks.filter(~is_changed)), _tab_lines(new_blocks.filter(is_changed))
-    else:
-        blocks, changed_blocks = _block_lines(batch), ""
     changes = {skeleton: change for skeleton, change in counts.items() if change}
+    name_counts = {"skeletons": list(changes), "changes": list(changes.values())}
     # record_keys rows, "record_id<TAB>stored keys" lines (made here, beside the scoring thread, not
     # before the candidate lookup)
     lines = [f"{i}\t{line}" for i, line in zip(batch.ids, keys_to_lines(batch.keys), strict=True)]
-    records, changed_records = "\n".join(lines), ""
-    if old_lines:
-        records = "\n".join(line for line in lines if line[:36] not in old_lines)
-        changed_records = "\n".join(line for line in lines if line[:36] in old_lines)
-    parameters = {"skeletons": list(changes), "changes": list(changes.values()), "records": records,
-                  "changed_records": changed_records, "blocks": blocks, "changed_blocks": changed_blocks}
+
     # every row as an upsert: what a new record whose keys are stored already needs (another
     # transaction stored them after this one read: two transactions linking one new record, possible
     # only outside the consumer, where the source-record upsert serialises them; or a damaged register)
     def upserted() -> dict[str, Any]:
-        return {**parameters, "records": "", "changed_records": "\n".join(lines), "blocks": "",
+        return {**name_counts, "records": "", "changed_records": "\n".join(lines), "blocks": "",
                 "changed_blocks": _block_lines(batch)}
 
     if batch.size <= SMALL_TABLE:
@@ -853,9 +846,19 @@ async def _store_keys(session: AsyncSession, batch: PreparedBatch, old_lines: Ma
         # to try the plain inserts first would cost two more round trips
         await session.execute(_STORE_KEYS_SQL, upserted())
         return
+    # new records' rows with plain inserts (a conflict check costs as much again), changed ones' as upserts
+    if new_blocks is not None:
+        is_changed = pl.col("record_id").is_in(list(old_lines))
+        blocks, changed_blocks = _tab_lines(new_blocks.filter(~is_changed)), _tab_lines(new_blocks.filter(is_changed))
+        records = "\n".join(line for line in lines if line[:36] not in old_lines)
+        changed_records = "\n".join(line for line in lines if line[:36] in old_lines)
+    else:
+        blocks, changed_blocks, records, changed_records = _block_lines(batch), "", "\n".join(lines), ""
     try:
         async with session.begin_nested():
-            await session.execute(_STORE_KEYS_SQL, parameters)
+            await session.execute(_STORE_KEYS_SQL, {**name_counts, "records": records, "blocks": blocks,
+                                                    "changed_records": changed_records,
+                                                    "changed_blocks": changed_blocks})
     except IntegrityError:
         await session.execute(_STORE_KEYS_SQL, upserted())
 

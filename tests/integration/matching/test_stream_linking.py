@@ -143,9 +143,9 @@ async def test_link_events_are_envelopes_of_the_linked_person(database: Database
 
 
 async def test_block_keys_without_their_record_keys_are_taken_over(database: Database) -> None:
-    """A new record whose blocking keys are in the table already (a damaged register, or another
-    transaction that stored them first): the plain insert fails, the statement is repeated with
-    conflicts skipped, and the record is linked."""
+    """A stale blocking key of a new record (a retired family's, left in a damaged register) stays,
+    and the record is stored whole and linked beside it (a key of a current family that is stored
+    already: ``test_a_new_record_whose_keys_another_transaction_stored_is_linked``)."""
     record = person_record(name_bn="রোকসানা ইয়াসমিন", gender="F", date_of_birth="1983-08-19")
     record_id = uuid.uuid4()
     async with database.sessionmaker() as session, session.begin():
