@@ -7,8 +7,10 @@ result of the first ``MATCHING_BENCH_LINKED`` records (default: all 1,000,000) o
 file: record keys, blocking keys, name counts, persons, person links and the estimated
 parameters, with COPY, then a checkpoint and ``pg_prewarm`` of the indexes and tables linking reads
 (the load's dirty pages written out and its hot set in the buffer cache before the measured phases,
-as on a register that has been serving; ``load.prewarmed_mb`` says how much). Then, with records of
-the 100k bench file under fresh ids (new enrolments; the ground-truth columns are not read):
+as on a register that has been serving; ``load.prewarmed_mb`` says how much). The register's record
+ids are UUIDv7, as the registry's bulk import mints them (``shared.ids``: a chunk's millisecond, then
+random bits). Then, with records of the 100k bench file under fresh ids (new enrolments, UUIDv7 minted
+as the registry mints a new record's; the ground-truth columns are not read):
 
 * ``link_p50_ms`` / ``link_p99_ms``: ``MATCHING_BENCH_SINGLES`` (1,000) records linked one at a time,
   each in its own transaction (matching it, storing its keys and link, staging its events, commit);
@@ -65,6 +67,7 @@ from services.matching.settings import MatchingSettings  # noqa: E402
 from shared.consumer import EventConsumer  # noqa: E402
 from shared.db import Database  # noqa: E402
 from shared.events import EventEnvelope  # noqa: E402
+from shared.ids import new_id, uuid7_series  # noqa: E402
 from shared.kafka import ensure_topics, make_producer  # noqa: E402
 from shared.migrations import upgrade  # noqa: E402
 from shared.runtime import tune_for_batch_work  # noqa: E402
@@ -92,7 +95,16 @@ def _attributes(table: pl.DataFrame) -> list[dict]:
 
 
 def _ids(n: int) -> list[uuid.UUID]:
-    return [uuid.uuid4() for _ in range(n)]
+    """New enrolments' ids, as the registry mints them: UUIDv7, a later record a larger id."""
+    return [new_id() for _ in range(n)]
+
+
+def _register_ids(n: int, chunk: int = 10_000) -> pl.Series:
+    """The register's record ids as the registry's bulk import minted them: UUIDv7 of each chunk's
+    millisecond, a chunk a second, a day before the benchmark."""
+    start = time.time_ns() // 1_000_000 - 86_400_000
+    return pl.concat([uuid7_series(min(chunk, n - offset), "record_id", millis=start + offset // chunk * 1000)
+                      for offset in range(0, n, chunk)]) if n else pl.Series("record_id", [], dtype=pl.String)
 
 
 async def load_register(url: str, table: pl.DataFrame) -> dict:
@@ -102,7 +114,7 @@ async def load_register(url: str, table: pl.DataFrame) -> dict:
     result = dedupe(table)
     keys = normalize_table(table)
     timings["dedupe_s"] = time.perf_counter() - t
-    record_ids = pl.Series("record_id", [str(u) for u in _ids(table.height)])
+    record_ids = _register_ids(table.height)
     best = best_probability(table.height, result.pairs, result.probability, result.params.threshold)
     t = time.perf_counter()
     raw = await asyncpg.connect(url)

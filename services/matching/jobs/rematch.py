@@ -36,9 +36,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.matching.engine.estimate import ModelParams
 from services.matching.engine.pipeline import dedupe
-from services.matching.linking.frames import ATTRIBUTE_COLUMNS, INPUT_COLUMNS, new_uuids
+from services.matching.linking.frames import ATTRIBUTE_COLUMNS, INPUT_COLUMNS
 from services.matching.linking.service import PERSON_LINKED, PERSON_UNLINKED
 from shared.db import Database
+from shared.ids import uuid7_series
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def assign_person_ids(record_ids: pl.Series, cluster: np.ndarray, current: pl.Da
         assigned = pl.concat([assigned, winners])
     clusters = rows.select("cluster").unique().join(assigned, on="cluster", how="left")
     fresh = clusters.filter(pl.col("person_id").is_null()).sort("cluster")
-    fresh = fresh.with_columns(person_id=new_uuids(fresh.height), new_person=pl.lit(True))
+    fresh = fresh.with_columns(person_id=uuid7_series(fresh.height, "person_id"), new_person=pl.lit(True))
     clusters = pl.concat([clusters.filter(pl.col("person_id").is_not_null()).with_columns(new_person=pl.lit(False)),
                           fresh])
     return joined.select("record_id", "cluster", "old_person_id").join(clusters, on="cluster", how="left")

@@ -18,8 +18,9 @@ import numpy as np
 import polars as pl
 
 from services.matching.engine.estimate import ModelParams
-from services.matching.linking.frames import KEY_SCHEMA, family_block_keys, keys_to_lines, name_counts, new_uuids
+from services.matching.linking.frames import KEY_SCHEMA, family_block_keys, keys_to_lines, name_counts
 from services.matching.linking.service import BUILT_RECORD, BUILT_RULE, BUILT_SQL, RULES
+from shared.ids import uuid7_series
 
 
 async def _copy(raw: asyncpg.Connection, table: str, frame: pl.DataFrame) -> None:
@@ -105,7 +106,7 @@ async def load_links(raw: asyncpg.Connection, record_ids: pl.Series, cluster: np
                      probability: np.ndarray | None = None) -> int:
     """New persons (one per cluster) and the records' links to them; returns persons created."""
     clusters = pl.DataFrame({"cluster": cluster.astype(np.int64)}).unique().sort("cluster")
-    clusters = clusters.with_columns(person_id=new_uuids(clusters.height))
+    clusters = clusters.with_columns(person_id=uuid7_series(clusters.height, "person_id"))
     links = pl.DataFrame({"record_id": record_ids, "cluster": cluster.astype(np.int64),
                           "probability": probability if probability is not None else np.full(len(cluster), np.nan)})
     links = links.join(clusters, on="cluster").with_columns(pl.col("probability").fill_nan(None))

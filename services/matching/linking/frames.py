@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +16,7 @@ from services.matching.engine.blocking import FAMILY_NUMBERS, BlockingRule, _fam
 from services.matching.engine.comparisons import NULL, Comparison
 from services.matching.engine.estimate import ModelParams
 from services.matching.engine.normalize import SMALL_TABLE, normalize_table
+from shared.ids import new_id_texts
 from shared.outbox import BATCH_TOPIC, pack_events
 
 # Registry attribute → the engine's input column (the benchmark files' column names).
@@ -144,7 +143,7 @@ def link_event_rows(links: Sequence[WrittenLink], *, linked: str, unlinked: str,
     count = len(links) + sum(link.unlinked for link in links)
     if not count:
         return []
-    ids = random_uuid_texts(count)
+    ids = new_id_texts(count)
     stamp = now.isoformat()
     head = '{"event_id":"%s","type":"%s","schema_version":1,"occurred_at":"' + stamp + '","producer":"matching",'
     lines: list[str] = []
@@ -161,25 +160,6 @@ def link_event_rows(links: Sequence[WrittenLink], *, linked: str, unlinked: str,
     chunks = [(start, lines[start:start + step]) for start in range(0, len(lines), step)]
     return [{"event_id": ids[start], "topic": BATCH_TOPIC, "key": LINK_EVENTS_KEY,
              "body": pack_events("\n".join(chunk).encode()), "events": len(chunk)} for start, chunk in chunks]
-
-
-def random_uuid_texts(n: int) -> list[str]:
-    """``n`` random UUIDs as text: from NumPy for many (``new_uuids``), one call each for a few (the
-    real-time path, where building a frame costs more)."""
-    return new_uuids(n).to_list() if n >= 64 else [str(uuid.uuid4()) for _ in range(n)]
-
-
-def new_uuids(n: int) -> pl.Series:
-    """``n`` random (version 4) UUIDs as text, made in NumPy rather than one Python call each."""
-    raw = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    # one hex string cut into 32-character pieces (a fixed-width view of raw bytes would drop
-    # trailing zero bytes)
-    hexed = pl.DataFrame({"h": np.frombuffer(raw.tobytes().hex().encode(), dtype="S32").astype("U32")})
-    h = pl.col("h").str
-    return hexed.select(pl.concat_str([h.slice(0, 8), h.slice(8, 4), h.slice(12, 4), h.slice(16, 4),
-                                       h.slice(20, 12)], separator="-").alias("person_id"))["person_id"]
 
 
 def family_block_keys(keys: pl.DataFrame, rules: Sequence[BlockingRule] | None = None) -> pl.DataFrame:

@@ -51,7 +51,6 @@ from services.matching.linking.frames import (
     keys_from_lines,
     keys_to_lines,
     link_event_rows,
-    random_uuid_texts,
     records_frame,
 )
 from services.matching.linking.models import Person, PersonLink, StoredModelParams
@@ -59,6 +58,7 @@ from services.matching.review.models import ACCEPTED
 from services.matching.review.service import queue_uncertain
 from shared.errors import ServiceUnavailable
 from shared.events import EventEnvelope
+from shared.ids import new_id, new_id_texts
 from shared.outbox import add_events
 
 PERSON_LINKED = "matching.person.linked"
@@ -1065,7 +1065,7 @@ async def link_prepared(session: AsyncSession, batch: PreparedBatch, context: Li
     survivor_of = {label: min(members, key=lambda p: order.get(p, 0)) for label, members in persons_of.items()}
     absorbed = [(p, survivor_of[labels[n + i]]) for p, i in person_node.items() if survivor_of[labels[n + i]] != p]
     fresh = sorted(set(labels[:n]) - survivor_of.keys())
-    new_persons = random_uuid_texts(len(fresh))
+    new_persons = new_id_texts(len(fresh))
     survivor_of.update(zip(fresh, new_persons, strict=True))
     merged = {p for p, _ in absorbed}
 
@@ -1129,7 +1129,7 @@ async def apply_review_decision(session: AsyncSession, *, record_a: uuid.UUID, r
         survivor, absorbed = map(uuid.UUID, await _oldest_first(session, [str(person_a), str(person_b)]))
         events = await _merge_person(session, survivor=survivor, absorbed=absorbed)
     elif not accepted and person_a is not None and person_a == person_b:
-        alone = uuid.uuid4()
+        alone = new_id()
         await session.execute(pg_insert(Person), [{"person_id": alone}])
         await _write_links(session, [{"record_id": record_b, "person_id": alone, "probability": None}])
         events = [_event(PERSON_UNLINKED, person_a, record_b, None),

@@ -1,7 +1,7 @@
 """Ids and events of a chunk's records, built column-wise (Polars) beside the SQL writes.
 
 Each staged row gets a new person, enrolment and (with a geography code) address id, UUIDv7
-like `services.registry.ids.new_id` (the chunk's millisecond, then random bits); the SQL keeps
+like `shared.ids.new_id` (the chunk's millisecond, then random bits); the SQL keeps
 the stored ids of records it already has. The events of a NEW record (person.upserted,
 beneficiary.upserted, enrolment.upserted, with the API's payloads) are built here, where they
 cost the import's own core rather than the database's; a changed record's events are built in
@@ -10,36 +10,17 @@ SQL from what is stored (`sql.INSERT_CHANGED_EVENTS`).
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import datetime
 
-import numpy as np
 import polars as pl
 
 from services.registry import events
+from shared.ids import uuid7_series
 from shared.outbox import BATCH_TOPIC, pack_events
 
 NAMES = ("name_bn", "name_en", "father_name_bn", "father_name_en", "mother_name_bn", "mother_name_en",
          "spouse_name_bn", "spouse_name_en")
 GEO = ("division_code", "district_code", "upazila_code", "union_code", "ward")
-
-
-_HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)
-# where the 32 hex digits go in the 36 characters of 8-4-4-4-12
-_DIGIT_AT = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
-
-
-def uuid7_series(n: int, name: str, *, millis: int | None = None) -> pl.Series:
-    """n UUIDv7 strings (RFC 9562: 48-bit milliseconds, version 7, variant 10, random rest)."""
-    ms = millis if millis is not None else time.time_ns() // 1_000_000
-    raw = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
-    raw[:, :6] = np.frombuffer(ms.to_bytes(6, "big"), dtype=np.uint8)
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x70
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    text = np.full((n, 36), ord("-"), dtype=np.uint8)
-    text[:, _DIGIT_AT] = _HEX[raw].view(np.uint8).reshape(n, 32)
-    return pl.Series(name, text.view("S36").ravel()).cast(pl.String)
 
 
 def with_ids(stage: pl.DataFrame, *, now: datetime) -> pl.DataFrame:

@@ -7,7 +7,7 @@ import uuid
 import numpy as np
 import polars as pl
 
-from services.matching.jobs.rematch import assign_person_ids, best_probability, decision_pairs, new_uuids
+from services.matching.jobs.rematch import assign_person_ids, best_probability, decision_pairs
 
 
 def _current(rows: list[tuple[str, str, float]]) -> pl.DataFrame:
@@ -54,9 +54,6 @@ def test_a_cluster_that_loses_its_first_choice_takes_its_next_person_and_new_rec
 
 
 def test_helpers() -> None:
-    ids = new_uuids(5000)
-    assert ids.n_unique() == 5000 and all(uuid.UUID(i).version == 4 and len(i) == 36 for i in ids)
-    assert new_uuids(0).len() == 0
     pairs = decision_pairs(pl.Series(["a", "b", "c"]), pl.DataFrame(
         {"record_a": ["a", "b", "x"], "record_b": ["c", "c", "a"], "status": ["rejected", "accepted", "rejected"]}),
         "rejected")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import uuid
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -15,7 +14,6 @@ from services.registry.geography.schemas import AddressIn
 from services.registry.geography.service import derive_address
 from services.registry.imports import prepare
 from services.registry.imports.prepare import Context, prepare_chunk
-from services.registry.imports.rows import uuid7_series
 from services.registry.persons.schemas import lenient_person_name
 from services.registry.persons.service import search_key
 from shared.errors import Invalid
@@ -127,13 +125,3 @@ def test_addresses_are_derived_and_refused_as_the_api_does() -> None:
         stored = stage[f"A{n}"]
         assert {k: stored[k] for k in case} == {k: derived[k] for k in case}, case
     assert 0 < refused < len(cases)
-
-
-def test_minted_ids_are_uuid7_of_the_chunks_millisecond() -> None:
-    millis = int(NOW.timestamp() * 1000)
-    ids = uuid7_series(20_000, "person_id", millis=millis)
-    assert ids.dtype == pl.String and ids.n_unique() == 20_000
-    for value in ids.sample(200, seed=1):
-        parsed = uuid.UUID(value)
-        assert str(parsed) == value and parsed.version == 7 and parsed.variant == uuid.RFC_4122
-        assert int.from_bytes(parsed.bytes[:6], "big") == millis
