@@ -15,13 +15,15 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.ids import new_id
+
 EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 
 class EventEnvelope(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    event_id: uuid.UUID = Field(default_factory=new_id)
     # checked by pydantic-core (Rust), not by a Python validator: a consumer validates every event
     type: str = Field(pattern=EVENT_TYPE_PATTERN.pattern, description="<service>.<entity>.<event>; also the topic name")
     schema_version: int = Field(default=1, ge=1)

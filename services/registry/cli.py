@@ -19,7 +19,6 @@ import os
 import shutil
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from services.registry.access import Caller
 from shared.db import Database
+from shared.ids import new_id
 from shared.settings import ConfigurationError, ServiceSettings, load_settings
 
 app = typer.Typer(help="Registry tools.", no_args_is_help=True)
@@ -131,7 +131,7 @@ async def _import_direct(path: Path, ministry: str, roles: str | None, file_form
     database = Database(settings)
     try:
         fmt = format_of(path.name, file_format)
-        job_id = uuid.uuid4()
+        job_id = new_id()
         target = jobs.import_dir(settings) / f"{job_id}.{fmt}"
         await asyncio.to_thread(shutil.copyfile, path, target)
         caller = Caller(ministry_code=ministry, roles=frozenset(r.strip().lower() for r in (roles or "").split(",")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -51,6 +52,10 @@ def test_event_envelope_round_trips_bangla_payloads() -> None:
     again = EventEnvelope.from_bytes(event.to_bytes())
     assert again == event and again.topic == "registry.beneficiary.upserted"
     assert isinstance(again.event_id, uuid.UUID) and again.schema_version == 1
+    # minted as every id is (shared.ids): an outbox's event-id index grows at its right end
+    time.sleep(0.002)
+    later = EventEnvelope(type="registry.beneficiary.upserted", producer="registry", key="43", payload={})
+    assert event.event_id.version == 7 and event.event_id < later.event_id
     assert "মোছাঃ".encode() in event.to_bytes()  # UTF-8 on the wire, not \u escapes
 
 

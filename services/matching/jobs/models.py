@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.matching.database import Base
+from shared.ids import new_id
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 REMATCH = "rematch"
@@ -23,7 +24,7 @@ class Job(Base):
         Index("uq_jobs_one_active", "kind", unique=True, postgresql_where=text("status IN ('queued', 'running')")),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, default=QUEUED)
     phase: Mapped[str] = mapped_column(Text, default="queued")

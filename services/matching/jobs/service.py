@@ -27,6 +27,7 @@ from services.matching.jobs.rematch import run_rematch
 from services.matching.jobs.schemas import JobRead
 from shared.db import Database
 from shared.errors import Conflict, NotFound
+from shared.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ MAX_ATTEMPTS = 3
 
 async def create_job(session: AsyncSession, kind: str = REMATCH) -> JobRead:
     """A queued job; a second one while one of its kind is unfinished is a conflict."""
-    job = Job(id=uuid.uuid4(), kind=kind, status=QUEUED, phase="queued", records_done=0, attempts=0)
+    job = Job(id=new_id(), kind=kind, status=QUEUED, phase="queued", records_done=0, attempts=0)
     session.add(job)
     try:
         await session.commit()

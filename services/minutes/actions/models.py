@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.minutes.database import Base
+from shared.ids import new_id
 
 if TYPE_CHECKING:
     from services.minutes.meetings.models import Decision
@@ -29,7 +30,7 @@ class ActionItem(Base):
               postgresql_where=text("status IN ('open', 'in_progress') AND deadline IS NOT NULL")),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     decision_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("decisions.id", ondelete="CASCADE"), index=True)
     # Copied from the decision's meeting so per-committee counts and listings need no join chain.
     meeting_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("meetings.id", ondelete="CASCADE"))
@@ -64,7 +65,7 @@ class ActionUpdate(Base):
 
     __tablename__ = "action_updates"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     action_item_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("action_items.id", ondelete="CASCADE"), index=True)
     posted_by_office: Mapped[str] = mapped_column(Text)

@@ -21,6 +21,7 @@ from services.minutes.actions.schemas import ActionItemPage, ActionItemRead, Act
 from services.minutes.database import outbox
 from services.minutes.meetings.models import Decision
 from shared.events import EventEnvelope
+from shared.ids import new_id
 from shared.outbox import add_events
 
 ACTION_UPDATED = "minutes.action.updated"
@@ -101,7 +102,7 @@ async def post_update(session: AsyncSession, *, action_id: uuid.UUID, update_: A
     if before == "overdue" and after == "in_progress":
         # The deadline has still passed: progress is recorded, the item stays overdue until done.
         after = "overdue"
-    session.add(ActionUpdate(id=uuid.uuid4(), action_item_id=item.id, posted_by_office=caller.office_code,
+    session.add(ActionUpdate(id=new_id(), action_item_id=item.id, posted_by_office=caller.office_code,
                              status_before=before, status_after=after, note=update_.note,
                              evidence=list(update_.evidence)))
     await session.execute(update(ActionItem).where(ActionItem.id == item.id).values(

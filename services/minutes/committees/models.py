@@ -10,12 +10,13 @@ from sqlalchemy import DateTime, ForeignKey, Integer, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.minutes.database import Base
+from shared.ids import new_id
 
 
 class Committee(Base):
     __tablename__ = "committees"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(Text, unique=True)
     name_bn: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(Text)

@@ -14,6 +14,7 @@ from services.minutes.committees.schemas import CommitteeCreate, CommitteePage, 
 from services.minutes.database import outbox
 from services.minutes.offices.service import require_known_offices
 from shared.events import EventEnvelope
+from shared.ids import new_id
 from shared.outbox import add_events
 
 COMMITTEE_CREATED = "minutes.committee.created"
@@ -36,7 +37,7 @@ async def create_committee(session: AsyncSession, *, committee: CommitteeCreate,
     if await session.scalar(select(Committee.id).where(Committee.code == committee.code)) is not None:
         raise CommitteeCodeTaken("a committee with this code exists", loc=["body", "code"], input=committee.code)
     stored = Committee(
-        id=uuid.uuid4(), code=committee.code, name_bn=committee.name_bn, name_en=committee.name_en,
+        id=new_id(), code=committee.code, name_bn=committee.name_bn, name_en=committee.name_en,
         secretary_office_code=committee.secretary_office_code,
         members=[CommitteeMember(office_code=code, position=i)
                  for i, code in enumerate(committee.member_office_codes, start=1)])

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from services.minutes.database import Base
+from shared.ids import new_id
 
 DRAFT_STATUSES = ("draft", "confirmed")
 
@@ -30,7 +31,7 @@ class Draft(Base):
         CheckConstraint("source_size >= 0", name="source_size"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     status: Mapped[str] = mapped_column(Text, default="draft")
     committee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("committees.id"), index=True)
     # The parser's output as read (MinutesDraft JSON: fields, unsure, issues): never changed.

@@ -41,6 +41,7 @@ from services.minutes.meetings.service import stage_meeting
 from services.minutes.offices.models import Office
 from shared.errors import Invalid
 from shared.events import EventEnvelope
+from shared.ids import new_id
 from shared.outbox import add_events
 
 DRAFT_CREATED = "minutes.draft.created"
@@ -136,7 +137,7 @@ async def create_draft(session: AsyncSession, *, filename: str, media_type: str,
     parsed, fields = await asyncio.to_thread(_parse, content)
     sha256 = hashlib.sha256(content).hexdigest()
     parsed["source"] = SourceRef(path=filename, sha256=sha256, size_bytes=len(content)).model_dump()
-    draft = Draft(id=uuid.uuid4(), status="draft", parsed=parsed, fields=fields, unsure=parsed["unsure"],
+    draft = Draft(id=new_id(), status="draft", parsed=parsed, fields=fields, unsure=parsed["unsure"],
                   issues=parsed["issues"], corrections=[], source_filename=filename, source_media_type=media_type,
                   source_sha256=sha256, source_size=len(content), source_content=content,
                   created_by_office=caller.office_code)

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.minutes.database import Base
+from shared.ids import new_id
 
 if TYPE_CHECKING:
     from services.minutes.actions.models import ActionItem
@@ -40,7 +41,7 @@ class Meeting(Base):
               postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     committee_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("committees.id"), index=True)
     title_bn: Mapped[str] = mapped_column(Text)
     title_en: Mapped[str | None] = mapped_column(Text)
@@ -79,7 +80,7 @@ class AgendaItem(Base):
     __tablename__ = "agenda_items"
     __table_args__ = (UniqueConstraint("meeting_id", "position", name="uq_agenda_items_meeting_position"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     meeting_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("meetings.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(Text)
@@ -95,7 +96,7 @@ class Decision(Base):
               postgresql_ops={"search_text": "gin_trgm_ops"}),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     meeting_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(Text)  # as written: ক, খ, গ ... or ০৬(ক)
@@ -118,7 +119,7 @@ class DistributionEntry(Base):
         CheckConstraint(f"kind IN {DISTRIBUTION_KINDS!r}", name="kind"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     meeting_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("meetings.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer)

@@ -33,6 +33,7 @@ from services.minutes.meetings.schemas import (
 from services.minutes.offices.service import require_known_offices
 from services.minutes.search.text import search_document
 from shared.events import EventEnvelope
+from shared.ids import new_id
 from shared.outbox import add_events
 
 MEETING_CREATED = "minutes.meeting.created"
@@ -103,13 +104,13 @@ def _decision_office_references(decision: DecisionCreate, loc: Loc) -> list[tupl
 
 
 def _new_decision(decision: DecisionCreate, *, meeting: Meeting, position: int) -> Decision:
-    decision_id = uuid.uuid4()
+    decision_id = new_id()
     return Decision(
         id=decision_id, meeting_id=meeting.id, position=position, label=decision.label, title=decision.title,
         text_bn=decision.text_bn, text_en=decision.text_en,
         search_text=_decision_search_text(decision, meeting),
         action_items=[
-            ActionItem(id=uuid.uuid4(), decision_id=decision_id, meeting_id=meeting.id,
+            ActionItem(id=new_id(), decision_id=decision_id, meeting_id=meeting.id,
                        committee_id=meeting.committee_id, position=j, description=action.description,
                        deadline=action.deadline, deadline_as_written=action.deadline_as_written, status="open",
                        version=1,
@@ -156,7 +157,7 @@ async def stage_meeting(session: AsyncSession, *, meeting: MeetingCreate, caller
                                input=str(meeting.committee_id))
     await require_known_offices(session, references=_office_references(meeting))
     stored = Meeting(
-        id=uuid.uuid4(), committee_id=meeting.committee_id, title_bn=meeting.title_bn, title_en=meeting.title_en,
+        id=new_id(), committee_id=meeting.committee_id, title_bn=meeting.title_bn, title_en=meeting.title_en,
         held_on=meeting.held_on, starts_at=meeting.starts_at, venue=meeting.venue, is_online=meeting.is_online,
         chair_name=meeting.chair_name, chair_designation=meeting.chair_designation,
         attendance_note=meeting.attendance_note, attendees=[a.model_dump() for a in meeting.attendees],

@@ -26,6 +26,7 @@ from services.registry.programmes.models import Programme
 from services.registry.programmes.service import check_owner
 from shared.db import Database, DbSession
 from shared.errors import Forbidden, Invalid, NotFound
+from shared.ids import new_id
 from shared.logging import request_id_var
 
 router = APIRouter(prefix="/imports", tags=["imports"])
@@ -71,7 +72,7 @@ async def upload(
     except UnreadableFile as error:
         raise Invalid(str(error), loc=["body", "format"], error_type="import.format", input=filename) from None
     database: Database = request.app.state.db
-    job_id = uuid.uuid4()
+    job_id = new_id()
     target = jobs.import_dir(request.app.state.settings) / f"{job_id}.{fmt}"
     sha256, size = await asyncio.to_thread(_store, file.file, target)
     if size == 0:
