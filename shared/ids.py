@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars as pl
@@ -40,8 +41,7 @@ def uuid7_series(n: int, name: str, *, millis: int | None = None) -> pl.Series:
     import numpy as np
     import polars as pl
 
-    hex_digits = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)
-    digit_at = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])  # 8-4-4-4-12
+    hex_digits, digit_at = _hex_tables()
     ms = millis if millis is not None else time.time_ns() // 1_000_000
     raw = np.frombuffer(os.urandom(16 * n), dtype=np.uint8).reshape(n, 16).copy()
     raw[:, :6] = np.frombuffer(ms.to_bytes(6, "big"), dtype=np.uint8)
@@ -50,6 +50,15 @@ def uuid7_series(n: int, name: str, *, millis: int | None = None) -> pl.Series:
     text = np.full((n, 36), ord("-"), dtype=np.uint8)
     text[:, digit_at] = hex_digits[raw].view(np.uint8).reshape(n, 32)
     return pl.Series(name, text.view("S36").ravel()).cast(pl.String)
+
+
+@cache
+def _hex_tables() -> tuple[Any, Any]:
+    """A byte's two hex digits (as one uint16), and where the 32 digits go in 8-4-4-4-12."""
+    import numpy as np
+
+    return (np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16),
+            np.array([i for i in range(36) if i not in (8, 13, 18, 23)]))
 
 
 def new_id_texts(n: int) -> list[str]:

@@ -1,13 +1,9 @@
-"""Identifiers and timestamps of the registry's rows: UUIDv7 (``shared.ids``), so ids sort in
-creation order and keyset pagination orders by id alone."""
+"""Timestamps of the registry's rows (its ids are UUIDv7 from ``shared.ids``, so they sort in
+creation order and keyset pagination orders by id alone)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-from shared.ids import new_id
-
-__all__ = ["new_id", "utcnow"]
 
 
 def utcnow() -> datetime:

@@ -21,7 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
-from services.registry.ids import new_id, utcnow
+from services.registry.ids import utcnow
+from shared.ids import new_id
 
 ENROLMENT_STATUSES = ("active", "suspended", "inactive")
 

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, Index, Integer, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.registry.database import Base
-from services.registry.ids import new_id
+from shared.ids import new_id
 
 LEVELS = ("division", "district", "upazila", "union")
 

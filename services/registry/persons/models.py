@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.registry.database import Base
 from services.registry.geography.models import Address
-from services.registry.ids import new_id, utcnow
+from services.registry.ids import utcnow
+from shared.ids import new_id
 
 IDENTIFIER_KINDS = ("nid", "brn", "phone")
 

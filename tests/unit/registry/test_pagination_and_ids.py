@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registry.ids import new_id
 from services.registry.pagination import decode_cursor, encode_cursor, next_cursor
 from shared.errors import Invalid
+from shared.ids import new_id
 
 
 @given(st.uuids())
