@@ -1,38 +1,102 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.normalize import normalize_brn, normalize_gender, normalize_nid, normalize_phone, parse_date_of_birth
+from shared.normalize.validation import check
+from shared.text.digits import to_ascii_digits
+
+# The registry's names for the relatives' names (its records and events): a ministry system that
+# speaks the registry's schema may send them as they are.
+_REGISTRY_NAMES = {f"{relative}_{script}": f"{relative}_name_{script}"
+                   for relative in ("father", "mother", "spouse") for script in ("bn", "en")}
+GEOGRAPHY_FIELDS = ("division_code", "district_code", "upazila_code", "union_code", "ward")
+
+
+def _name_field(name: str) -> Any:
+    return Field(default=None, max_length=200, validation_alias=AliasChoices(name, _REGISTRY_NAMES[name]))
 
 
 class MatchRequest(BaseModel):
-    """A record as a ministry holds it; any field may be missing (the engine uses what is there)."""
+    """A record as a ministry holds it; any field may be missing (the engine uses what is there).
 
-    model_config = ConfigDict(str_strip_whitespace=True, json_schema_extra={"examples": [{
+    Identifiers, gender and the birth date are checked as the registry checks them (an invalid one
+    is a 422 naming the field and the reason, not a silent "no candidates"); they are matched on
+    as given. A field this service does not know is a 422 too: a misspelt field would otherwise be
+    dropped without a word."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", json_schema_extra={"examples": [{
         "name_bn": "মোঃ আব্দুর রহিম", "father_bn": "করিম উদ্দিন", "nid": "19561956123456789",
-        "date_of_birth": "1956-03-12", "phone": "+8801711234567", "district_code": "26"}]})
+        "date_of_birth": "12/03/1956", "phone": "01711-234567", "district_code": 26}]})
 
     name_bn: str | None = Field(default=None, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
-    father_bn: str | None = Field(default=None, max_length=200)
-    father_en: str | None = Field(default=None, max_length=200)
-    mother_bn: str | None = Field(default=None, max_length=200)
-    mother_en: str | None = Field(default=None, max_length=200)
-    spouse_bn: str | None = Field(default=None, max_length=200)
-    spouse_en: str | None = Field(default=None, max_length=200)
-    gender: str | None = Field(default=None, max_length=20)
-    date_of_birth: date | None = None
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
-    nid: str | None = Field(default=None, max_length=40)
-    brn: str | None = Field(default=None, max_length=40)
-    phone: str | None = Field(default=None, max_length=40)
-    division_code: str | None = Field(default=None, max_length=10)
-    district_code: str | None = Field(default=None, max_length=10)
-    upazila_code: str | None = Field(default=None, max_length=10)
-    union_code: str | None = Field(default=None, max_length=10)
-    ward: str | None = Field(default=None, max_length=10)
+    father_bn: str | None = _name_field("father_bn")
+    father_en: str | None = _name_field("father_en")
+    mother_bn: str | None = _name_field("mother_bn")
+    mother_en: str | None = _name_field("mother_en")
+    spouse_bn: str | None = _name_field("spouse_bn")
+    spouse_en: str | None = _name_field("spouse_en")
+    gender: str | None = Field(default=None, max_length=40, description="male / female / third_gender, "
+                               "or an English or Bangla form of them (M, মহিলা)")
+    date_of_birth: str | None = Field(default=None, max_length=40, description="12/03/1956 (day/month/year), "
+                                      "1956-03-12, 12 March 1956, ১২ মার্চ ১৯৫৬, or a bare year (1956)")
+    birth_year: int | None = Field(default=None, ge=1900, le=2100, description="When only the year is known")
+    nid: str | None = Field(default=None, max_length=40, description="10, 13 or 17 digits, ASCII or Bangla")
+    brn: str | None = Field(default=None, max_length=40, description="Birth registration number, 17 digits")
+    phone: str | None = Field(default=None, max_length=40, description="Bangladeshi mobile number, any common form")
+    division_code: int | None = Field(default=None, ge=1, description="Official geocode, ASCII or Bangla digits")
+    district_code: int | None = Field(default=None, ge=1)
+    upazila_code: int | None = Field(default=None, ge=1)
+    union_code: int | None = Field(default=None, ge=1)
+    ward: int | None = Field(default=None, ge=1, le=99)
     limit: int = Field(default=10, ge=1, le=100, description="How many candidates to return at most")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator(*GEOGRAPHY_FIELDS, mode="before")
+    @classmethod
+    def _ascii_code(cls, value: Any) -> Any:
+        return to_ascii_digits(value).strip() if isinstance(value, str) else value
+
+    @field_validator("nid")
+    @classmethod
+    def _nid(cls, value: str | None) -> str | None:
+        if value is not None:
+            check(normalize_nid, value, field="nid")
+        return value
+
+    @field_validator("brn")
+    @classmethod
+    def _brn(cls, value: str | None) -> str | None:
+        if value is not None:
+            check(normalize_brn, value, field="brn")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None:
+            check(normalize_phone, value, field="phone")
+        return value
+
+    @field_validator("gender")
+    @classmethod
+    def _gender(cls, value: str | None) -> str | None:
+        return None if value is None else check(normalize_gender, value, field="gender")
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _dob(cls, value: str | None) -> str | None:
+        # "1956-03-12", or "1956" for a bare year: the forms the engine reads
+        return None if value is None else check(parse_date_of_birth, value, field="date_of_birth").isoformat()
 
     @model_validator(mode="after")
     def _something_to_match_on(self) -> MatchRequest:

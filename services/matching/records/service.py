@@ -218,6 +218,11 @@ async def list_records(
         query = query.where(SourceRecord.ministry_code == ministry_code)
         count = count.where(SourceRecord.ministry_code == ministry_code)
     items = (await session.scalars(query.order_by(SourceRecord.received_at.desc()).limit(limit).offset(offset))).all()
+    ids = [i.record_id for i in items]
+    persons = dict((await session.execute(select(PersonLink.record_id, PersonLink.person_id)
+                                          .where(PersonLink.record_id.in_(ids)))).all()) if ids else {}
     return SourceRecordPage(
-        items=[SourceRecordRead.model_validate(i) for i in items], total=int(await session.scalar(count) or 0)
+        items=[SourceRecordRead.model_validate(i).model_copy(update={"person_id": persons.get(i.record_id)})
+               for i in items],
+        total=int(await session.scalar(count) or 0),
     )

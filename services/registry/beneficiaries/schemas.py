@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from services.registry.persons.schemas import NAME_FIELDS, PersonFields, lenient_person_name
 from services.registry.programmes.schemas import CODE_PATTERN
-from services.registry.validation import check
+from shared.normalize.validation import check
 
 
 class BeneficiaryCreate(PersonFields):

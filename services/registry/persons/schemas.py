@@ -7,7 +7,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.registry.geography.schemas import AddressIn, AddressRead
-from services.registry.validation import check
 from shared.normalize import (
     NormalizationError,
     normalize_bangla_text,
@@ -18,6 +17,7 @@ from shared.normalize import (
     normalize_phone,
     parse_date_of_birth,
 )
+from shared.normalize.validation import check
 
 NAME_FIELDS = ("name_bn", "name_en", "father_name_bn", "father_name_en", "mother_name_bn", "mother_name_en",
                "spouse_name_bn", "spouse_name_en")

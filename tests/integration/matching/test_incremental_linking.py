@@ -111,3 +111,37 @@ async def test_real_time_match_explains_each_field(infra: Stack, database: Datab
         assert nobody.status_code == 200 and all(c["probability"] < 0.5 for c in nobody.json()["candidates"])
         bad = await client.post("/match", json={"gender": "F"})
         assert bad.status_code == 422 and "at least a name" in bad.json()["detail"][0]["msg"]
+
+
+BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+
+async def test_a_record_as_the_registry_writes_it_is_matched_and_bad_values_are_refused(
+        infra: Stack, database: Database) -> None:
+    known = person_record(name_bn="রহিমা খাতুন", father_bn="আব্দুল করিম", gender="F", date_of_birth="1968-07-01")
+    [known_id] = await _link(database, known)
+    app = create_service_app(SPEC, settings_for(infra, service_name="matching-it"))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://matching") as client:
+        # the registry's field names, a day/month/year date, Bangla digits and a Bangla gender
+        response = await client.post("/match", json={
+            "name_bn": "মোছাঃ রহিমা খাতুন", "father_name_bn": "আব্দুল করিম", "gender": "মহিলা",
+            "date_of_birth": "০১/০৭/১৯৬৮", "nid": known["nid"].translate(BANGLA_DIGITS), "district_code": "২৬"})
+        assert response.status_code == 200, response.text
+        best = response.json()["candidates"][0]
+        assert best["record_id"] == str(known_id)
+        fields = {e["field"]: e["level"] for e in best["explanation"]}
+        assert fields["dob"] == "exact" and fields["nid"] == "exact" and fields["father"] == "exact skeleton"
+
+        bad = await client.post("/match", json={"name_en": "Rahima Khatun", "nid": "12345", "phone": "02-9551234"})
+        assert bad.status_code == 422
+        refused = {tuple(e["loc"]): e for e in bad.json()["detail"]}
+        assert set(refused) == {("body", "nid"), ("body", "phone")}
+        assert refused[("body", "nid")]["type"] == "nid.length" and "10, 13 or 17" in refused[("body", "nid")]["msg"]
+        assert refused[("body", "nid")]["input"] == "12345"
+        assert refused[("body", "phone")]["type"] == "phone.not_mobile"
+
+        misspelt = await client.post("/match", json={"name_en": "Rahima Khatun", "fathers_name": "Abdul Karim"})
+        assert misspelt.status_code == 422
+        assert [(e["loc"], e["type"]) for e in misspelt.json()["detail"]] == [(["body", "fathers_name"],
+                                                                             "extra_forbidden")]

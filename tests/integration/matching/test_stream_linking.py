@@ -10,11 +10,13 @@ import time
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from kafka import KafkaConsumer
 from sqlalchemy import select, text
 
 from devstack.stack import Stack
+from services.matching.app import SPEC
 from services.matching.database import outbox
 from services.matching.engine.normalize import SMALL_TABLE
 from services.matching.linking.frames import family_block_keys, keys_from_lines, keys_to_lines
@@ -29,9 +31,11 @@ from services.matching.linking.service import (
     prepare_batch,
 )
 from services.matching.records.service import _newest_rows, apply_beneficiary_upserts, prepare_beneficiary_upserts
+from shared.app import create_service_app
 from shared.db import Database
 from shared.events import EventEnvelope
 from shared.outbox import OutboxRelay
+from tests.conftest import settings_for
 from tests.integration.matching.events import outbox_events
 from tests.integration.matching.test_incremental_linking import _person_of, database, person_record
 
@@ -124,6 +128,30 @@ async def test_an_older_version_arriving_late_is_not_written_and_the_rest_of_its
     assert rows[other].source_version == 1 and rows[other].events_applied == 1
     assert await _person_of(database, other) is not None
     assert (await _stored_keys(database, record))[0] == keys_of_corrected  # not linked again as version 1
+
+
+async def test_the_records_list_and_a_record_show_the_person_each_record_is_linked_to(
+        database: Database, infra: Stack) -> None:
+    ministry = f"T{uuid.uuid4().hex[:6].upper()}"
+    people = _distinct_people(2, seed=11)
+    same, other, alone = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    events = [_event(same, people[0]), _event(other, {**people[0], "name_en": None, "name_bn": None,
+                                                      "phone": None}),
+              _event(alone, people[1])]
+    events = [e.model_copy(update={"payload": {**e.payload, "ministry_code": ministry}}) for e in events]
+    await _apply(database, events)
+    persons = {r: await _person_of(database, r) for r in (same, other, alone)}
+    assert persons[same] is not None and persons[same] == persons[other] != persons[alone]
+
+    app = create_service_app(SPEC, settings_for(infra, service_name="matching-it"))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://matching") as client:
+        page = (await client.get("/records", params={"ministry_code": ministry})).json()
+        one = (await client.get(f"/records/{alone}")).json()
+    assert page["total"] == 3
+    assert {item["record_id"]: item["person_id"] for item in page["items"]} == {
+        str(r): str(p) for r, p in persons.items()}
+    assert one["person_id"] == str(persons[alone])
 
 
 async def test_link_events_are_envelopes_of_the_linked_person(database: Database) -> None:

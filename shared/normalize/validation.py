@@ -1,4 +1,5 @@
-"""Turns the shared normalisers' `NormalizationError` into pydantic errors.
+"""Turns the normalisers' `NormalizationError` into pydantic errors, for the services' request
+schemas (the registry's records, the matching service's queries).
 
 Raised inside a field validator, a `PydanticCustomError` becomes one item of FastAPI's 422
 with `loc` = where the field sits (["body", "nid"], ["body", "address", "ward"]), `msg` = the
@@ -13,12 +14,13 @@ from typing import Any, TypeVar
 
 from pydantic_core import PydanticCustomError
 
-from shared.normalize import NormalizationError
+from shared.normalize.errors import NormalizationError
 
 T = TypeVar("T")
 
 
 def check(normalizer: Callable[..., T], value: Any, *, field: str) -> T:
+    """``normalizer(value, field=field)``, its ``NormalizationError`` raised as a pydantic error."""
     try:
         return normalizer(value, field=field)
     except NormalizationError as error:
