@@ -10,7 +10,8 @@ parameters, with COPY, then a checkpoint and ``pg_prewarm`` of the indexes and t
 as on a register that has been serving; ``load.prewarmed_mb`` says how much). The register's record
 ids are UUIDv7, as the registry's bulk import mints them (``shared.ids``: a chunk's millisecond, then
 random bits). Then, with records of the 100k bench file under fresh ids (new enrolments, UUIDv7 minted
-as the registry mints a new record's; the ground-truth columns are not read):
+as the registry mints a new record's; the ground-truth columns are not read) and under the field
+names the registry publishes (``father_name_bn``, ``date_of_birth``):
 
 * ``link_p50_ms`` / ``link_p99_ms``: ``MATCHING_BENCH_SINGLES`` (1,000) records linked one at a time,
   each in its own transaction (matching it, storing its keys and link, staging its events, commit);
@@ -90,8 +91,16 @@ def _read(path: Path, limit: int | None = None) -> pl.DataFrame:
     return table.head(limit) if limit else table
 
 
+# The bench files' columns under the names the registry publishes them by (its beneficiary record,
+# ``services.registry.persons.records.beneficiary_record``): the events are the registry's.
+REGISTRY_NAMES = {"dob": "date_of_birth", **{f"{relative}_{script}": f"{relative}_name_{script}"
+                                             for relative in ("father", "mother", "spouse") for script in ("bn", "en")}}
+
+
 def _attributes(table: pl.DataFrame) -> list[dict]:
-    return [{k: v for k, v in row.items() if v is not None and k not in NOT_ATTRIBUTES} for row in table.to_dicts()]
+    """Each record as the registry's event payload carries it (its field names, no empty fields)."""
+    return [{REGISTRY_NAMES.get(k, k): v for k, v in row.items() if v is not None and k not in NOT_ATTRIBUTES}
+            for row in table.to_dicts()]
 
 
 def _ids(n: int) -> list[uuid.UUID]:

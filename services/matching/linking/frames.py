@@ -23,6 +23,9 @@ from shared.outbox import BATCH_TOPIC, pack_events
 ATTRIBUTE_COLUMNS = {
     "name_bn": "name_bn", "name_en": "name_en", "father_bn": "father_bn", "father_en": "father_en",
     "mother_bn": "mother_bn", "mother_en": "mother_en", "spouse_bn": "spouse_bn", "spouse_en": "spouse_en",
+    # the registry's names for them (its records and events, ``registry.persons.records``)
+    "father_name_bn": "father_bn", "father_name_en": "father_en", "mother_name_bn": "mother_bn",
+    "mother_name_en": "mother_en", "spouse_name_bn": "spouse_bn", "spouse_name_en": "spouse_en",
     "gender": "gender", "date_of_birth": "dob", "dob": "dob", "birth_year": "birth_year", "nid": "nid",
     "brn": "brn", "phone": "phone", "division_code": "division_code", "district_code": "district_code",
     "upazila_code": "upazila_code", "union_code": "union_code", "ward": "ward",

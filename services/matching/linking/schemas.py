@@ -6,19 +6,24 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.matching.linking.frames import ATTRIBUTE_COLUMNS
 from shared.normalize import normalize_brn, normalize_gender, normalize_nid, normalize_phone, parse_date_of_birth
 from shared.normalize.validation import check
 from shared.text.digits import to_ascii_digits
 
-# The registry's names for the relatives' names (its records and events): a ministry system that
-# speaks the registry's schema may send them as they are.
-_REGISTRY_NAMES = {f"{relative}_{script}": f"{relative}_name_{script}"
-                   for relative in ("father", "mother", "spouse") for script in ("bn", "en")}
 GEOGRAPHY_FIELDS = ("division_code", "district_code", "upazila_code", "union_code", "ward")
 
 
+def _also_as(field: str) -> AliasChoices:
+    """The field under its name here or under any other name the engine reads it by (the
+    registry's ``father_name_bn``, the benchmark files' ``dob``): a ministry system that speaks the
+    registry's schema sends its records as they are."""
+    column = ATTRIBUTE_COLUMNS[field]
+    return AliasChoices(field, *(a for a, c in ATTRIBUTE_COLUMNS.items() if c == column and a != field))
+
+
 def _name_field(name: str) -> Any:
-    return Field(default=None, max_length=200, validation_alias=AliasChoices(name, _REGISTRY_NAMES[name]))
+    return Field(default=None, max_length=200, validation_alias=_also_as(name))
 
 
 class MatchRequest(BaseModel):
@@ -43,8 +48,9 @@ class MatchRequest(BaseModel):
     spouse_en: str | None = _name_field("spouse_en")
     gender: str | None = Field(default=None, max_length=40, description="male / female / third_gender, "
                                "or an English or Bangla form of them (M, মহিলা)")
-    date_of_birth: str | None = Field(default=None, max_length=40, description="12/03/1956 (day/month/year), "
-                                      "1956-03-12, 12 March 1956, ১২ মার্চ ১৯৫৬, or a bare year (1956)")
+    date_of_birth: str | None = Field(default=None, max_length=40, validation_alias=_also_as("date_of_birth"),
+                                      description="12/03/1956 (day/month/year), 1956-03-12, 12 March 1956, "
+                                      "১২ মার্চ ১৯৫৬, or a bare year (1956)")
     birth_year: int | None = Field(default=None, ge=1900, le=2100, description="When only the year is known")
     nid: str | None = Field(default=None, max_length=40, description="10, 13 or 17 digits, ASCII or Bangla")
     brn: str | None = Field(default=None, max_length=40, description="Birth registration number, 17 digits")
