@@ -29,7 +29,8 @@ class ReviewPair(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_a: Mapped[uuid.UUID] = mapped_column(Uuid)
     record_b: Mapped[uuid.UUID] = mapped_column(Uuid)
-    probability: Mapped[float] = mapped_column(Float)
+    # the model's probability when it queued the pair; None for a pair a reviewer raised
+    probability: Mapped[float | None] = mapped_column(Float, nullable=True)
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     status: Mapped[str] = mapped_column(Text, default=PENDING)
     decided_by: Mapped[str | None] = mapped_column(Text)

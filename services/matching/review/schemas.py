@@ -15,7 +15,8 @@ class ReviewPairRead(BaseModel):
     id: int
     record_a: uuid.UUID
     record_b: uuid.UUID
-    probability: float
+    probability: float | None = Field(description="The model's probability when it queued the pair; null "
+                                      "for a pair a reviewer raised (`POST /review` with two records)")
     explanation: list[FieldWeight]
     status: Literal["pending", "accepted", "rejected"]
     decided_by: str | None

@@ -11,6 +11,8 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.matching.linking.models import RecordKey
+from services.matching.records.models import SourceRecord
 from services.matching.review.models import ACCEPTED, PENDING, REJECTED, ReviewPair, ordered
 from services.matching.review.schemas import ReviewDecision, ReviewPage, ReviewPairRead
 from shared.errors import Conflict, Invalid, NotFound
@@ -59,8 +61,16 @@ async def decide_pair(session: AsyncSession, *, record_a: uuid.UUID, record_b: u
     """A reviewer's decision on any two records, queued or not (e.g. a wrong link spotted in a report)."""
     if record_a == record_b:
         raise Invalid("a record cannot be paired with itself", loc=["body", "record_b"], input=str(record_b))
+    received = set(await session.scalars(select(SourceRecord.record_id).where(
+        SourceRecord.record_id.in_([record_a, record_b])).union(select(RecordKey.record_id).where(
+            RecordKey.record_id.in_([record_a, record_b])))))
+    for field, record in (("record_a", record_a), ("record_b", record_b)):
+        # a mistyped id would otherwise be kept as a decision about nobody, and the intended pair left linked
+        if record not in received:
+            raise Invalid("the matching service has not received this record", loc=["body", field],
+                          input=str(record))
     first, second = ordered(record_a, record_b)
-    statement = pg_insert(ReviewPair).values(record_a=first, record_b=second, probability=-1.0, explanation=[])
+    statement = pg_insert(ReviewPair).values(record_a=first, record_b=second, probability=None, explanation=[])
     await session.execute(statement.on_conflict_do_nothing(constraint="uq_review_pairs_pair"))
     pair_id = await session.scalar(select(ReviewPair.id).where(ReviewPair.record_a == first,
                                                                ReviewPair.record_b == second))

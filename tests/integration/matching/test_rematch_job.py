@@ -155,7 +155,7 @@ async def test_a_split_moves_only_the_smaller_part(database, client) -> None:
     # once; this isolates what the batch does with them): the third record is someone else
     async with database.sessionmaker() as session, session.begin():
         await session.execute(insert(ReviewPair), [
-            {"record_a": min(a, records[2]), "record_b": max(a, records[2]), "probability": -1.0, "explanation": [],
+            {"record_a": min(a, records[2]), "record_b": max(a, records[2]), "probability": None, "explanation": [],
              "status": "rejected", "decided_by": "r"} for a in records[:2]])
     job = await _run_job(http)
     assert job["status"] == "succeeded", job

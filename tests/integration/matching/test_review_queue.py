@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -42,6 +43,7 @@ async def test_a_rejected_link_is_undone_and_survives_relinking(database, client
                                                 "note": "twins: different birth certificates"})
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "rejected"
+    assert response.json()["probability"] is None  # raised by the reviewer: the model gave it none
     assert await _person_of(database, first[0]) != await _person_of(database, second[0])
 
     # the same record arrives again (an update from the ministry): the model would link it, the
@@ -102,3 +104,12 @@ async def test_pairs_in_the_uncertain_band_are_queued(database, client) -> None:
     assert missing.status_code == 404
     assert (await http.post("/review", json={"record_a": str(known), "record_b": str(known),
                                              "decision": "reject", "reviewer": "x"})).status_code == 422
+    # a mistyped record id is refused, not kept as a decision about nobody
+    stranger = uuid.uuid4()
+    unknown = await http.post("/review", json={"record_a": str(known), "record_b": str(stranger),
+                                               "decision": "reject", "reviewer": "x"})
+    assert unknown.status_code == 422
+    assert [(e["loc"], e["input"]) for e in unknown.json()["detail"]] == [(["body", "record_b"], str(stranger))]
+    async with database.sessionmaker() as session:
+        assert await session.scalar(select(ReviewPair.id).where(ReviewPair.record_b == max(known, stranger),
+                                                                ReviewPair.record_a == min(known, stranger))) is None
