@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from services.matching.linking.frames import ATTRIBUTE_COLUMNS, input_rows, records_frame
+from services.matching.engine.columns import ATTRIBUTE_COLUMNS
+from services.matching.linking.frames import input_rows, records_frame
 from services.matching.linking.service import prepare_batch
 from services.registry.enrolments.models import Enrolment
 from services.registry.geography.models import Address

@@ -34,9 +34,9 @@ import numpy as np
 import polars as pl
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.matching.engine.columns import ATTRIBUTE_COLUMNS, INPUT_COLUMNS
 from services.matching.engine.estimate import ModelParams
 from services.matching.engine.pipeline import dedupe
-from services.matching.linking.frames import ATTRIBUTE_COLUMNS, INPUT_COLUMNS
 from services.matching.linking.service import PERSON_LINKED, PERSON_UNLINKED
 from shared.db import Database
 from shared.ids import uuid7_series

@@ -13,24 +13,13 @@ import numpy as np
 import polars as pl
 
 from services.matching.engine.blocking import FAMILY_NUMBERS, BlockingRule, _family, default_rules
+from services.matching.engine.columns import ATTRIBUTE_COLUMNS, INPUT_COLUMNS
 from services.matching.engine.comparisons import NULL, Comparison
 from services.matching.engine.estimate import ModelParams
 from services.matching.engine.normalize import SMALL_TABLE, normalize_table
 from shared.ids import new_id_texts
 from shared.outbox import BATCH_TOPIC, pack_events
 
-# Registry attribute → the engine's input column (the benchmark files' column names).
-ATTRIBUTE_COLUMNS = {
-    "name_bn": "name_bn", "name_en": "name_en", "father_bn": "father_bn", "father_en": "father_en",
-    "mother_bn": "mother_bn", "mother_en": "mother_en", "spouse_bn": "spouse_bn", "spouse_en": "spouse_en",
-    # the registry's names for them (its records and events, ``registry.persons.records``)
-    "father_name_bn": "father_bn", "father_name_en": "father_en", "mother_name_bn": "mother_bn",
-    "mother_name_en": "mother_en", "spouse_name_bn": "spouse_bn", "spouse_name_en": "spouse_en",
-    "gender": "gender", "date_of_birth": "dob", "dob": "dob", "birth_year": "birth_year", "nid": "nid",
-    "brn": "brn", "phone": "phone", "division_code": "division_code", "district_code": "district_code",
-    "upazila_code": "upazila_code", "union_code": "union_code", "ward": "ward",
-}
-INPUT_COLUMNS = sorted(set(ATTRIBUTE_COLUMNS.values()))
 KEY_SCHEMA = normalize_table(pl.DataFrame({c: pl.Series([], dtype=pl.String) for c in INPUT_COLUMNS})).schema
 if list(KEY_SCHEMA)[:2] != ["name_bn", "name_en"]:
     # linking's candidate query reads the own names as the first two fields of a stored key line

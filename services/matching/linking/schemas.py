@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from services.matching.linking.frames import ATTRIBUTE_COLUMNS
+from services.matching.engine.columns import ATTRIBUTE_COLUMNS
 from shared.normalize import normalize_brn, normalize_gender, normalize_nid, normalize_phone, parse_date_of_birth
 from shared.normalize.validation import check
 from shared.text.digits import to_ascii_digits

@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from typer.testing import CliRunner, Result
 
+from services.matching.cli import app as cli_app
 from services.matching.engine.estimate import ModelParams
 from services.matching.engine.pipeline import dedupe, default_params, score_pairs
 
@@ -119,6 +121,42 @@ def test_cli_writes_unique_id_and_cluster_id(tmp_path: Path) -> None:
     clusters = pl.read_parquet(out)
     assert clusters.columns == ["unique_id", "cluster_id"]
     assert clusters.height == len(RECORDS)
+
+
+def _dedupe_cli(src: Path, out: Path) -> Result:
+    return CliRunner().invoke(cli_app, ["dedupe", str(src), "--out", str(out)])
+
+
+def test_cli_reads_the_registrys_field_names_as_the_benchmark_files_names(tmp_path: Path) -> None:
+    table = make_table([r for _, r in RECORDS])
+    registry_names = table.rename({"dob": "date_of_birth", **{f"{relative}_{script}": f"{relative}_name_{script}"
+                                   for relative in ("father", "mother", "spouse") for script in ("bn", "en")}})
+    table.write_parquet(tmp_path / "bench.parquet")
+    registry_names.write_parquet(tmp_path / "registry.parquet")
+    for name in ("bench", "registry"):
+        result = _dedupe_cli(tmp_path / f"{name}.parquet", tmp_path / f"{name}-out.parquet")
+        assert result.exit_code == 0, result.output
+        assert "compared on: " in result.output and "father_bn" in result.output.split("compared on: ")[1]
+    assert pl.read_parquet(tmp_path / "registry-out.parquet").equals(pl.read_parquet(tmp_path / "bench-out.parquet"))
+
+
+def test_cli_refuses_an_unreadable_file_and_ambiguous_ids(tmp_path: Path) -> None:
+    (tmp_path / "not.parquet").write_text("name_en,phone\nRahima,01734311063\n")
+    result = _dedupe_cli(tmp_path / "not.parquet", tmp_path / "out.parquet")
+    assert result.exit_code == 2 and "cannot read" in result.output and "as Parquet" in result.output
+    pl.DataFrame({"unique_id": ["a", "b", "a"], "name_en": ["Rahima Akter", "Salma Akter", "Rina Begum"]}
+                 ).write_parquet(tmp_path / "twice.parquet")
+    result = _dedupe_cli(tmp_path / "twice.parquet", tmp_path / "out.parquet")
+    assert result.exit_code == 2 and "unique_id is not unique" in result.output and "'a'" in result.output
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_cli_with_nothing_to_compare_warns_and_keeps_every_record_alone(tmp_path: Path) -> None:
+    pl.DataFrame({"unique_id": [1, 2], "person_id": [7, 7], "remarks": ["same", "same"]}
+                 ).write_parquet(tmp_path / "ids.parquet")
+    result = _dedupe_cli(tmp_path / "ids.parquet", tmp_path / "out.parquet")
+    assert result.exit_code == 0 and "warning" in result.output and "compared on: nothing" in result.output
+    assert pl.read_parquet(tmp_path / "out.parquet")["cluster_id"].to_list() == [1, 2]
 
 
 @pytest.mark.slow
