@@ -30,6 +30,16 @@ def _wait_person(client: httpx.Client, record_id: str, timeout_s: float = 30) ->
     raise AssertionError(f"record {record_id} was not linked within {timeout_s} s")
 
 
+def _wait_attribute(client: httpx.Client, record_id: str, attribute: str, value: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        response = client.get(f"/matching/records/{record_id}")
+        if response.status_code == 200 and response.json()["attributes"].get(attribute) == value:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"record {record_id} did not get {attribute}={value} within {timeout_s} s")
+
+
 def test_one_person_in_two_ministries_programmes_is_one_person_and_counted_once(stack: Stack) -> None:
     old_age, food = _code(), _code()
     nid13 = f"{uuid.uuid4().int % 10**13:013d}"
@@ -58,6 +68,17 @@ def test_one_person_in_two_ministries_programmes_is_one_person_and_counted_once(
 
         match = client.post("/matching/match", json={"name_bn": "হাজেরা বেগম", "nid": nid13}).json()
         assert match["candidates"][0]["person_id"] == person
+
+        # she leaves the old-age allowance: no longer a duplicate, unless every record is asked for
+        suspended = client.patch(f"/registry/enrolments/{first.json()['id']}", json={"status": "suspended"},
+                                 headers={"X-Ministry-Code": "MOSW"})
+        assert suspended.status_code == 200, suspended.text
+        _wait_attribute(client, first.json()["id"], "enrolment_status", "suspended")
+        for enrolments, expected in (("active", []), ("all", [1])):
+            report = client.get("/matching/reports/duplicates", params={"by": "programme",
+                                                                        "enrolments": enrolments}).json()
+            assert report["enrolments"] == enrolments
+            assert [r["persons"] for r in report["overlaps"] if {r["left"], r["right"]} == {old_age, food}] == expected
 
 
 def test_a_rematch_job_runs_in_the_service_and_keeps_person_ids(stack: Stack) -> None:

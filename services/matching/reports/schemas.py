@@ -11,8 +11,13 @@ class OverlapRow(BaseModel):
     persons: int = Field(description="Persons with records in both")
 
 
+Enrolments = Literal["active", "all"]
+
+
 class DuplicatesReport(BaseModel):
     by: Literal["programme", "ministry"]
+    enrolments: Enrolments = Field(description="active: only records whose enrolment and person are active (a "
+                                   "record that does not say counts as active); all: every record received")
     persons: int = Field(description="Linked persons in the register")
     persons_in_several: int = Field(description="Persons with records in two or more different groups")
     overlaps: list[OverlapRow]
