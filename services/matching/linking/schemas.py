@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from services.matching.engine.columns import ATTRIBUTE_COLUMNS
 from shared.normalize import normalize_brn, normalize_gender, normalize_nid, normalize_phone, parse_date_of_birth
@@ -12,6 +12,8 @@ from shared.normalize.validation import check
 from shared.text.digits import to_ascii_digits
 
 GEOGRAPHY_FIELDS = ("division_code", "district_code", "upazila_code", "union_code", "ward")
+# checked as the registry checks them, then matched on as given (the engine normalises them itself)
+IDENTIFIER_CHECKS = {"nid": normalize_nid, "brn": normalize_brn, "phone": normalize_phone}
 
 
 def _also_as(field: str) -> AliasChoices:
@@ -72,25 +74,11 @@ class MatchRequest(BaseModel):
     def _ascii_code(cls, value: Any) -> Any:
         return to_ascii_digits(value).strip() if isinstance(value, str) else value
 
-    @field_validator("nid")
+    @field_validator(*IDENTIFIER_CHECKS)
     @classmethod
-    def _nid(cls, value: str | None) -> str | None:
+    def _identifier(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
-            check(normalize_nid, value, field="nid")
-        return value
-
-    @field_validator("brn")
-    @classmethod
-    def _brn(cls, value: str | None) -> str | None:
-        if value is not None:
-            check(normalize_brn, value, field="brn")
-        return value
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is not None:
-            check(normalize_phone, value, field="phone")
+            check(IDENTIFIER_CHECKS[info.field_name], value, field=info.field_name)
         return value
 
     @field_validator("gender")
