@@ -4,16 +4,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.matching.engine.columns import ATTRIBUTE_COLUMNS
-from shared.normalize import normalize_brn, normalize_gender, normalize_nid, normalize_phone, parse_date_of_birth
-from shared.normalize.validation import check
+from shared.normalize.validation import CheckedBrn, CheckedDateOfBirth, CheckedGender, CheckedNid, CheckedPhone
 from shared.text.digits import to_ascii_digits
 
 GEOGRAPHY_FIELDS = ("division_code", "district_code", "upazila_code", "union_code", "ward")
-# checked as the registry checks them, then matched on as given (the engine normalises them itself)
-IDENTIFIER_CHECKS = {"nid": normalize_nid, "brn": normalize_brn, "phone": normalize_phone}
 
 
 def _also_as(field: str) -> AliasChoices:
@@ -48,15 +45,15 @@ class MatchRequest(BaseModel):
     mother_en: str | None = _name_field("mother_en")
     spouse_bn: str | None = _name_field("spouse_bn")
     spouse_en: str | None = _name_field("spouse_en")
-    gender: str | None = Field(default=None, max_length=40, description="male / female / third_gender, "
+    gender: CheckedGender = Field(default=None, max_length=40, description="male / female / third_gender, "
                                "or an English or Bangla form of them (M, মহিলা)")
-    date_of_birth: str | None = Field(default=None, max_length=40, validation_alias=_also_as("date_of_birth"),
+    date_of_birth: CheckedDateOfBirth = Field(default=None, max_length=40, validation_alias=_also_as("date_of_birth"),
                                       description="12/03/1956 (day/month/year), 1956-03-12, 12 March 1956, "
                                       "১২ মার্চ ১৯৫৬, or a bare year (1956)")
     birth_year: int | None = Field(default=None, ge=1900, le=2100, description="When only the year is known")
-    nid: str | None = Field(default=None, max_length=40, description="10, 13 or 17 digits, ASCII or Bangla")
-    brn: str | None = Field(default=None, max_length=40, description="Birth registration number, 17 digits")
-    phone: str | None = Field(default=None, max_length=40, description="Bangladeshi mobile number, any common form")
+    nid: CheckedNid = Field(default=None, max_length=40, description="10, 13 or 17 digits, ASCII or Bangla")
+    brn: CheckedBrn = Field(default=None, max_length=40, description="Birth registration number, 17 digits")
+    phone: CheckedPhone = Field(default=None, max_length=40, description="Bangladeshi mobile number, any common form")
     division_code: int | None = Field(default=None, ge=1, description="Official geocode, ASCII or Bangla digits")
     district_code: int | None = Field(default=None, ge=1)
     upazila_code: int | None = Field(default=None, ge=1)
@@ -73,24 +70,6 @@ class MatchRequest(BaseModel):
     @classmethod
     def _ascii_code(cls, value: Any) -> Any:
         return to_ascii_digits(value).strip() if isinstance(value, str) else value
-
-    @field_validator(*IDENTIFIER_CHECKS)
-    @classmethod
-    def _identifier(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None:
-            check(IDENTIFIER_CHECKS[info.field_name], value, field=info.field_name)
-        return value
-
-    @field_validator("gender")
-    @classmethod
-    def _gender(cls, value: str | None) -> str | None:
-        return None if value is None else check(normalize_gender, value, field="gender")
-
-    @field_validator("date_of_birth")
-    @classmethod
-    def _dob(cls, value: str | None) -> str | None:
-        # "1956-03-12", or "1956" for a bare year: the forms the engine reads
-        return None if value is None else check(parse_date_of_birth, value, field="date_of_birth").isoformat()
 
     @model_validator(mode="after")
     def _something_to_match_on(self) -> MatchRequest:

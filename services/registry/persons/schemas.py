@@ -10,14 +10,16 @@ from services.registry.geography.schemas import AddressIn, AddressRead
 from shared.normalize import (
     NormalizationError,
     normalize_bangla_text,
-    normalize_brn,
-    normalize_gender,
-    normalize_nid,
     normalize_person_name,
-    normalize_phone,
-    parse_date_of_birth,
 )
-from shared.normalize.validation import check
+from shared.normalize.validation import (
+    CheckedBrn,
+    CheckedDateOfBirth,
+    CheckedGender,
+    CheckedNid,
+    CheckedPhone,
+    check,
+)
 
 NAME_FIELDS = ("name_bn", "name_en", "father_name_bn", "father_name_en", "mother_name_bn", "mother_name_en",
                "spouse_name_bn", "spouse_name_en")
@@ -42,13 +44,13 @@ class PersonFields(BaseModel):
     mother_name_en: str | None = Field(default=None, max_length=200)
     spouse_name_bn: str | None = Field(default=None, max_length=200)
     spouse_name_en: str | None = Field(default=None, max_length=200)
-    gender: str | None = Field(default=None, max_length=40, description="male / female / third_gender, "
-                               "or an English or Bangla form of them (M, মহিলা, হিজড়া)")
-    date_of_birth: str | None = Field(default=None, max_length=40,
-                                      description="12/03/1956 (day/month/year), 1956-03-12, 12 March 1956, or 1956")
-    nid: str | None = Field(default=None, max_length=40, description="10, 13 or 17 digits, ASCII or Bangla")
-    brn: str | None = Field(default=None, max_length=40, description="Birth registration number, 17 digits")
-    phone: str | None = Field(default=None, max_length=40, description="Bangladeshi mobile number, any common form")
+    gender: CheckedGender = Field(default=None, max_length=40, description="male / female / third_gender, "
+                                  "or an English or Bangla form of them (M, মহিলা, হিজড়া)")
+    date_of_birth: CheckedDateOfBirth = Field(default=None, max_length=40, description="12/03/1956 (day/month/year), "
+                                              "1956-03-12, 12 March 1956, or 1956")
+    nid: CheckedNid = Field(default=None, max_length=40, description="10, 13 or 17 digits, ASCII or Bangla")
+    brn: CheckedBrn = Field(default=None, max_length=40, description="Birth registration number, 17 digits")
+    phone: CheckedPhone = Field(default=None, max_length=40, description="Bangladeshi mobile number, any common form")
     household_id: uuid.UUID | None = None
     relationship_to_head: str | None = Field(default=None, max_length=60)
     address: AddressIn | None = None
@@ -62,37 +64,6 @@ class PersonFields(BaseModel):
     @classmethod
     def _name(cls, value: str | None, info: Any) -> str | None:
         return None if value is None else check(normalize_person_name, value, field=info.field_name)
-
-    @field_validator("gender")
-    @classmethod
-    def _gender(cls, value: str | None) -> str | None:
-        return None if value is None else check(normalize_gender, value, field="gender")
-
-    @field_validator("date_of_birth")
-    @classmethod
-    def _dob(cls, value: str | None) -> str | None:
-        return None if value is None else check(parse_date_of_birth, value, field="date_of_birth").isoformat()
-
-    @field_validator("nid")
-    @classmethod
-    def _nid(cls, value: str | None) -> str | None:
-        if value is not None:
-            check(normalize_nid, value, field="nid")
-        return value
-
-    @field_validator("brn")
-    @classmethod
-    def _brn(cls, value: str | None) -> str | None:
-        if value is not None:
-            check(normalize_brn, value, field="brn")
-        return value
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is not None:
-            check(normalize_phone, value, field="phone")
-        return value
 
 
 def lenient_person_name(value: str, *, field: str) -> str:
