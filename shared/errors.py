@@ -54,6 +54,13 @@ class Conflict(DomainError):
     error_type = "conflict"
 
 
+class Unauthenticated(DomainError):
+    """No caller, or one this deployment cannot trust (see ``shared.callers``)."""
+
+    status_code = 401
+    error_type = "unauthenticated"
+
+
 class Forbidden(DomainError):
     status_code = 403
     error_type = "forbidden"

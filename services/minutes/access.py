@@ -8,22 +8,16 @@ anonymous caller that could see everything.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header
 
-from shared.errors import DomainError, Forbidden
+from shared.callers import OFFICE_CODE, parse_roles
+from shared.errors import Forbidden, Unauthenticated
 from shared.settings import Settings
 
 COMMITTEE_SECRETARY = "committee_secretary"
-_OFFICE_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
-
-
-class Unauthenticated(DomainError):
-    status_code = 401
-    error_type = "unauthenticated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +46,10 @@ def current_office(
     code = (x_ministry_code or "").strip().upper()
     if not code:
         raise Unauthenticated("the X-Ministry-Code header is required", loc=["header", "X-Ministry-Code"])
-    if not _OFFICE_CODE.match(code):
+    if not OFFICE_CODE.match(code):
         raise Unauthenticated("X-Ministry-Code is not an office code", loc=["header", "X-Ministry-Code"],
                               input=x_ministry_code)
-    roles = frozenset(r.strip().lower() for r in (x_roles or "").split(",") if r.strip())
-    return Caller(office_code=code, roles=roles)
+    return Caller(office_code=code, roles=parse_roles(x_roles))
 
 
 CurrentOffice = Annotated[Caller, Depends(current_office)]

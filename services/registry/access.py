@@ -9,19 +9,17 @@ ministries a person is enrolled in (the coordinated view), without personal fiel
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from services.registry.errors import Unauthenticated
+from shared.callers import OFFICE_CODE, parse_roles
 from shared.db import Database
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Unauthenticated
 from shared.settings import ServiceSettings, Settings
 
-MINISTRY_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 AUDITOR = "auditor"
 # Ministry codes found in the database, and when: every request names one, and they are
 # reference data (seeded by migration), so a known code is not looked up again for a minute.
@@ -53,10 +51,6 @@ class Caller:
         return AUDITOR in self.roles
 
 
-def parse_roles(header: str | None) -> frozenset[str]:
-    return frozenset(r.strip().lower() for r in (header or "").split(",") if r.strip())
-
-
 async def caller_from_headers(database: Database, settings: ServiceSettings, x_ministry_code: str | None,
                               x_roles: str | None) -> Caller | None:
     """The caller the headers name; None without `X-Ministry-Code`. Raises 401 while the
@@ -68,7 +62,7 @@ async def caller_from_headers(database: Database, settings: ServiceSettings, x_m
         raise Unauthenticated("this deployment does not accept X-Ministry-Code; authenticate through the gateway",
                               loc=["header", "x-ministry-code"])
     code = x_ministry_code.strip().upper()
-    known = MINISTRY_CODE.match(code) and await _ministry_exists(database, code)
+    known = OFFICE_CODE.match(code) and await _ministry_exists(database, code)
     if not known:
         raise Forbidden("unknown ministry or division", loc=["header", "x-ministry-code"],
                         error_type="ministry.unknown", input=x_ministry_code)

@@ -30,10 +30,11 @@ def _wait_person(client: httpx.Client, record_id: str, timeout_s: float = 30) ->
     raise AssertionError(f"record {record_id} was not linked within {timeout_s} s")
 
 
-def _wait_attribute(client: httpx.Client, record_id: str, attribute: str, value: str, timeout_s: float = 30) -> None:
+def _wait_attribute(client: httpx.Client, record_id: str, ministry: str, attribute: str, value: str,
+                    timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        response = client.get(f"/matching/records/{record_id}")
+        response = client.get(f"/matching/records/{record_id}", headers={"X-Ministry-Code": ministry})
         if response.status_code == 200 and response.json()["attributes"].get(attribute) == value:
             return
         time.sleep(0.05)
@@ -73,7 +74,7 @@ def test_one_person_in_two_ministries_programmes_is_one_person_and_counted_once(
         suspended = client.patch(f"/registry/enrolments/{first.json()['id']}", json={"status": "suspended"},
                                  headers={"X-Ministry-Code": "MOSW"})
         assert suspended.status_code == 200, suspended.text
-        _wait_attribute(client, first.json()["id"], "enrolment_status", "suspended")
+        _wait_attribute(client, first.json()["id"], "MOSW", "enrolment_status", "suspended")
         for enrolments, expected in (("active", []), ("all", [1])):
             report = client.get("/matching/reports/duplicates", params={"by": "programme",
                                                                         "enrolments": enrolments}).json()

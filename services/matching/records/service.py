@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.matching.access import Caller
 from services.matching.linking.models import PersonLink
 from services.matching.linking.service import (
     LOCK_ALL_FROM,
@@ -199,18 +200,26 @@ SUBSCRIPTION = Subscription(topics=("registry.beneficiary.upserted",), handler=a
                             in_flight=3, idempotent=True)
 
 
-async def get_record(session: AsyncSession, *, record_id: uuid.UUID) -> SourceRecordRead:
+def _as_read_by(record: SourceRecord, caller: Caller | None, person_id: uuid.UUID | None) -> SourceRecordRead:
+    """The record with its person; its personal data only for a caller who may read it."""
+    visible = caller is not None and caller.may_read_personal_data(record.ministry_code)
+    read = SourceRecordRead.model_validate(record)
+    return read.model_copy(update={"person_id": person_id, "personal_data": visible,
+                                   "attributes": read.attributes if visible else None})
+
+
+async def get_record(session: AsyncSession, *, record_id: uuid.UUID, caller: Caller | None) -> SourceRecordRead:
     found = await session.get(SourceRecord, record_id)
     if found is None:
         raise NotFound(
             "the matching service has not received this record", loc=["path", "record_id"], input=str(record_id)
         )
     person_id = await session.scalar(select(PersonLink.person_id).where(PersonLink.record_id == record_id))
-    return SourceRecordRead.model_validate(found).model_copy(update={"person_id": person_id})
+    return _as_read_by(found, caller, person_id)
 
 
 async def list_records(
-    session: AsyncSession, *, ministry_code: str | None, limit: int, offset: int
+    session: AsyncSession, *, ministry_code: str | None, limit: int, offset: int, caller: Caller | None
 ) -> SourceRecordPage:
     query = select(SourceRecord)
     count = select(func.count()).select_from(SourceRecord)
@@ -222,7 +231,6 @@ async def list_records(
     persons = dict((await session.execute(select(PersonLink.record_id, PersonLink.person_id)
                                           .where(PersonLink.record_id.in_(ids)))).all()) if ids else {}
     return SourceRecordPage(
-        items=[SourceRecordRead.model_validate(i).model_copy(update={"person_id": persons.get(i.record_id)})
-               for i in items],
+        items=[_as_read_by(i, caller, persons.get(i.record_id)) for i in items],
         total=int(await session.scalar(count) or 0),
     )

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Response, status
 from services.registry.access import Caller, OptionalMinistry
 from services.registry.beneficiaries import service
 from services.registry.beneficiaries.schemas import BeneficiaryCreate, BeneficiaryRead
-from services.registry.errors import Unauthenticated
 from shared.db import DbSession
+from shared.errors import Unauthenticated
 from shared.settings import Settings
 
 router = APIRouter(prefix="/beneficiaries", tags=["beneficiaries"])

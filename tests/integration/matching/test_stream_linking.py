@@ -130,7 +130,7 @@ async def test_an_older_version_arriving_late_is_not_written_and_the_rest_of_its
     assert (await _stored_keys(database, record))[0] == keys_of_corrected  # not linked again as version 1
 
 
-async def test_the_records_list_and_a_record_show_the_person_each_record_is_linked_to(
+async def test_the_records_show_their_person_to_all_and_their_personal_data_to_who_may_read_it(
         database: Database, infra: Stack) -> None:
     ministry = f"T{uuid.uuid4().hex[:6].upper()}"
     people = _distinct_people(2, seed=11)
@@ -148,10 +148,25 @@ async def test_the_records_list_and_a_record_show_the_person_each_record_is_link
             transport=httpx.ASGITransport(app=app), base_url="http://matching") as client:
         page = (await client.get("/records", params={"ministry_code": ministry})).json()
         one = (await client.get(f"/records/{alone}")).json()
+        # personal data: the record's own ministry and the reviewers read it; another ministry, or a
+        # caller who names none, sees the coordinated view only
+        views = {who: (await client.get(f"/records/{alone}", headers=headers)).json()
+                 for who, headers in {"own": {"X-Ministry-Code": ministry.lower()},
+                                      "reviewer": {"X-Ministry-Code": "CODI", "X-Roles": "Reviewer"},
+                                      "other": {"X-Ministry-Code": "MOHFW"}}.items()}
+        listed_by_own = (await client.get("/records", params={"ministry_code": ministry},
+                                          headers={"X-Ministry-Code": ministry})).json()
+        bad = await client.get("/records", headers={"X-Ministry-Code": "not a code"})
     assert page["total"] == 3
     assert {item["record_id"]: item["person_id"] for item in page["items"]} == {
         str(r): str(p) for r, p in persons.items()}
     assert one["person_id"] == str(persons[alone])
+    assert all(item["attributes"] is None and not item["personal_data"] for item in page["items"])
+    assert views["own"]["attributes"]["name_en"] == people[1]["name_en"] and views["own"]["personal_data"]
+    assert views["reviewer"]["attributes"] == views["own"]["attributes"]
+    assert views["other"]["attributes"] is None and views["other"]["person_id"] == str(persons[alone])
+    assert all(item["attributes"] for item in listed_by_own["items"])
+    assert bad.status_code == 401 and bad.json()["detail"][0]["loc"] == ["header", "X-Ministry-Code"]
 
 
 async def test_link_events_are_envelopes_of_the_linked_person(database: Database) -> None:

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from services.minutes.access import Unauthenticated, current_office
-from shared.errors import Forbidden
+from services.minutes.access import current_office
+from shared.errors import Forbidden, Unauthenticated
 
 TRUSTED = SimpleNamespace(trust_ministry_header=True)
 

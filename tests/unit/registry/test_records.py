@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registry.access import parse_roles
 from services.registry.enrolments.models import Enrolment
 from services.registry.persons.models import Person
 from services.registry.persons.records import (
@@ -16,6 +15,7 @@ from services.registry.persons.records import (
     person_read,
     record_version,
 )
+from shared.callers import parse_roles
 
 BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
