@@ -77,6 +77,17 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class MergedPerson(Base):
+    """A person merged into another: the id lives on as ``survivor_id`` (``GET /persons/{id}`` redirects)."""
+
+    __tablename__ = "merged_persons"
+    __table_args__ = (Index("ix_merged_persons_survivor", "survivor_id"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    survivor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class PersonLink(Base):
     """Which person a record belongs to, and how sure the link was when it was made."""
 

@@ -1,10 +1,11 @@
 import uuid
 
 from fastapi import APIRouter
+from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from services.matching.linking import service
-from services.matching.linking.models import Person, PersonLink
+from services.matching.linking.models import MergedPerson, Person, PersonLink
 from services.matching.linking.schemas import (
     FieldWeight,
     LinkedRecord,
@@ -39,10 +40,18 @@ async def match(request: MatchRequest, session: DbSession) -> MatchResponse:
 
 
 @router.get("/persons/{person_id}", response_model=PersonRead,
-            summary="A person: the records linked to them, with their programmes and ministries")
-async def read_person(person_id: uuid.UUID, session: DbSession) -> PersonRead:
+            summary="A person: the records linked to them, with their programmes and ministries",
+            responses={301: {"description": "The person was merged into another: `Location` names it "
+                                            "(`persons/{survivor}`), which holds their records now"}})
+async def read_person(person_id: uuid.UUID, session: DbSession) -> PersonRead | RedirectResponse:
     person = await session.get(Person, person_id)
     if person is None:
+        survivor = await session.scalar(
+            select(MergedPerson.survivor_id).join(Person, Person.person_id == MergedPerson.survivor_id)
+            .where(MergedPerson.person_id == person_id))
+        if survivor is not None:
+            # relative: resolves to the survivor's URL through the gateway's prefix or without it
+            return RedirectResponse(str(survivor), status_code=301)
         raise NotFound("no person with this id", loc=["path", "person_id"], input=str(person_id))
     rows = (await session.execute(
         select(PersonLink.record_id, SourceRecord.ministry_code, SourceRecord.programme_code,

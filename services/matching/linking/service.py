@@ -275,8 +275,20 @@ def _event_row(payload: str = f"json_build_object({_PAYLOAD})") -> str:
         'producer', 'matching', 'key', e.person_id::text, 'payload', {payload})::text, 'UTF8')"""
 
 
-# Persons absorbed into survivors: their records moved, the persons removed, two events per moved
-# record.
+# Two CTEs over m(absorbed, survivor): the absorbed persons live on as their survivors, and the ids
+# merged into them before are re-pointed (a merged id is always one step from a person that exists).
+_FORWARD_MERGED = """repointed AS (
+        UPDATE matching.merged_persons f SET survivor_id = m.survivor FROM m WHERE f.survivor_id = m.absorbed
+    ), forwarded AS (
+        INSERT INTO matching.merged_persons (person_id, survivor_id) SELECT absorbed, survivor FROM m
+        ON CONFLICT (person_id) DO UPDATE SET survivor_id = excluded.survivor_id, merged_at = now()
+    )"""
+_FORWARD_ONE_SQL = text(f"""
+    WITH m AS (SELECT CAST(:absorbed AS uuid) AS absorbed, CAST(:survivor AS uuid) AS survivor),
+    {_FORWARD_MERGED}
+    SELECT 1""")
+# Persons absorbed into survivors: their records moved, the persons removed, the absorbed ids
+# forwarded, two events per moved record.
 _MERGE_PAYLOAD = f"""CASE WHEN e.step = 0
         THEN json_build_object({_PAYLOAD}, 'merged_into', e.other::text)
         ELSE json_build_object({_PAYLOAD}, 'merged_from', e.other::text) END"""
@@ -288,7 +300,7 @@ _MERGE_SQL = text(f"""
         RETURNING l.record_id, m.absorbed, m.survivor
     ), removed AS (
         DELETE FROM matching.persons p USING m WHERE p.person_id = m.absorbed
-    )
+    ), {_FORWARD_MERGED}
     INSERT INTO matching.outbox (event_id, topic, key, body)
     SELECT {_event_row(_MERGE_PAYLOAD)}
     FROM (
@@ -1108,6 +1120,7 @@ async def _merge_person(session: AsyncSession, *, survivor: uuid.UUID, absorbed:
     moved = (await session.execute(update(PersonLink).where(PersonLink.person_id == absorbed)
                                    .values(person_id=survivor).returning(PersonLink.record_id))).scalars().all()
     await session.execute(delete(Person).where(Person.person_id == absorbed))
+    await session.execute(_FORWARD_ONE_SQL, {"absorbed": absorbed, "survivor": survivor})
     events = []
     for record_id in moved:
         events.append(_event(PERSON_UNLINKED, absorbed, record_id, None, merged_into=survivor))

@@ -91,6 +91,40 @@ async def test_a_record_that_bridges_two_persons_merges_them_into_the_older(data
     assert "matching.person.unlinked" in types and types.count("matching.person.linked") >= 2
 
 
+async def test_a_merged_persons_id_leads_to_the_person_it_was_merged_into(infra: Stack, database: Database) -> None:
+    base = person_record(name_bn="শিরিন সুলতানা", gender="F", father_bn="মোঃ মোতালেব", date_of_birth="1983-04-02")
+    older, middle, younger = (await _link(database, {**base, "phone": None}),
+                              await _link(database, {**base, "nid": None, "name_bn": None, "name_en": "Shirin Sultana",
+                                                     "date_of_birth": None, "father_bn": None, "mother_bn": None,
+                                                     "upazila_code": "1111", "union_code": None}),
+                              await _link(database, {**base, "nid": None, "phone": None, "name_bn": None,
+                                                     "name_en": "Sirin Sultana", "date_of_birth": "1983",
+                                                     "brn": "19834417205561839", "upazila_code": "2222"}))
+    persons = [await _person_of(database, r[0]) for r in (older, middle, younger)]
+    assert len(set(persons)) == 3, persons
+    app = create_service_app(SPEC, settings_for(infra, service_name="matching-it"))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://matching") as client:
+        await _link(database, base)  # has the NID and the phone: the middle person merges into the older
+        assert await _person_of(database, middle[0]) == persons[0]
+        moved = await client.get(f"/persons/{persons[1]}")
+        assert moved.status_code == 301 and moved.headers["location"] == str(persons[0])
+        followed = await client.get(f"/persons/{persons[1]}", follow_redirects=True)
+        assert followed.status_code == 200 and followed.json()["person_id"] == str(persons[0])
+
+        # a reviewer joins the third: one of the two merges into the other, and an id merged
+        # before follows in one step
+        accepted = await client.post("/review", json={"record_a": str(older[0]), "record_b": str(younger[0]),
+                                                      "decision": "accept", "reviewer": "MOSW-reviewer"})
+        assert accepted.status_code == 200, accepted.text
+        survivor = await _person_of(database, younger[0])
+        assert survivor == await _person_of(database, older[0]) and survivor in (persons[0], persons[2])
+        for gone in {persons[0], persons[1], persons[2]} - {survivor}:
+            response = await client.get(f"/persons/{gone}")
+            assert response.status_code == 301 and response.headers["location"] == str(survivor)
+        assert (await client.get(f"/persons/{uuid.uuid4()}")).status_code == 404
+
+
 async def test_real_time_match_explains_each_field(infra: Stack, database: Database) -> None:
     known = person_record(name_bn="ফাতেমা বেগম", gender="F", date_of_birth="1971-02-14")
     [known_id] = await _link(database, known)
