@@ -9,6 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.matching.linking.schemas import FieldWeight
 
 
+class ReviewRecord(BaseModel):
+    """One side of a pair in the coordinated view: whose record it is and which person holds it now
+    (its personal data: ``GET /records/{id}`` with the reviewer role)."""
+
+    record_id: uuid.UUID
+    ministry_code: str | None = Field(description="null for a record linked without a registry event")
+    programme_code: str | None
+    person_id: uuid.UUID | None = Field(description="The person the record is linked to now")
+
+
 class ReviewPairRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -23,6 +33,7 @@ class ReviewPairRead(BaseModel):
     note: str | None
     decided_at: datetime | None
     created_at: datetime
+    records: list[ReviewRecord] = Field(default_factory=list, description="record_a and record_b, in that order")
 
 
 class ReviewPage(BaseModel):

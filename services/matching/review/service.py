@@ -4,17 +4,17 @@ linking (incremental or batch) respects it: a rejected pair is never linked, an 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import orjson
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.linking.models import RecordKey
+from services.matching.linking.models import PersonLink, RecordKey
 from services.matching.records.models import SourceRecord
 from services.matching.review.models import ACCEPTED, PENDING, REJECTED, ReviewPair, ordered
-from services.matching.review.schemas import ReviewDecision, ReviewPage, ReviewPairRead
+from services.matching.review.schemas import ReviewDecision, ReviewPage, ReviewPairRead, ReviewRecord
 from shared.errors import Conflict, Invalid, NotFound
 
 PairDecisions = dict[tuple[uuid.UUID, uuid.UUID], str]
@@ -52,8 +52,28 @@ async def list_pending(session: AsyncSession, *, after: int | None, limit: int,
     if after is not None:
         query = query.where(ReviewPair.id > after)
     rows = (await session.scalars(query)).all()
-    items = [ReviewPairRead.model_validate(r) for r in rows[:limit]]
+    items = await _with_records(session, rows[:limit])
     return ReviewPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+
+
+async def _with_records(session: AsyncSession, pairs: Sequence[ReviewPair]) -> list[ReviewPairRead]:
+    """The pairs with each side's ministry, programme and current person (two statements for a page)."""
+    ids = list({r for pair in pairs for r in (pair.record_a, pair.record_b)})
+    sources = {r.record_id: r for r in (await session.execute(
+        select(SourceRecord.record_id, SourceRecord.ministry_code, SourceRecord.programme_code)
+        .where(SourceRecord.record_id.in_(ids)))).all()} if ids else {}
+    persons = dict((await session.execute(select(PersonLink.record_id, PersonLink.person_id)
+                                          .where(PersonLink.record_id.in_(ids)))).all()) if ids else {}
+
+    def side(record_id: uuid.UUID) -> ReviewRecord:
+        source = sources.get(record_id)
+        return ReviewRecord(record_id=record_id, ministry_code=source.ministry_code if source else None,
+                            programme_code=source.programme_code if source else None,
+                            person_id=persons.get(record_id))
+
+    return [ReviewPairRead.model_validate(pair).model_copy(update={"records": [side(pair.record_a),
+                                                                               side(pair.record_b)]})
+            for pair in pairs]
 
 
 async def decide_pair(session: AsyncSession, *, record_a: uuid.UUID, record_b: uuid.UUID,
@@ -92,7 +112,8 @@ async def decide(session: AsyncSession, *, pair_id: int, decision: ReviewDecisio
     await apply_review_decision(session, record_a=pair.record_a, record_b=pair.record_b, accepted=status == ACCEPTED)
     await session.commit()
     await session.refresh(pair)
-    return ReviewPairRead.model_validate(pair)
+    [read] = await _with_records(session, [pair])
+    return read
 
 
 __all__ = ["decide", "decide_pair", "decisions_for", "list_pending", "ordered", "queue_uncertain"]

@@ -44,6 +44,9 @@ async def test_a_rejected_link_is_undone_and_survives_relinking(database, client
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "rejected"
     assert response.json()["probability"] is None  # raised by the reviewer: the model gave it none
+    sides = response.json()["records"]
+    assert [r["record_id"] for r in sides] == sorted([str(first[0]), str(second[0])])
+    assert sides[0]["person_id"] != sides[1]["person_id"]  # apart once the reviewer said so
     assert await _person_of(database, first[0]) != await _person_of(database, second[0])
 
     # the same record arrives again (an update from the ministry): the model would link it, the
@@ -99,7 +102,13 @@ async def test_pairs_in_the_uncertain_band_are_queued(database, client) -> None:
     assert abs(queued.probability - probability) < 1e-6
     assert await _person_of(database, known) != await _person_of(database, arriving)
     page = (await http.get("/review", params={"limit": 500})).json()
-    assert any(item["id"] == queued.id and item["explanation"] for item in page["items"])
+    [item] = [item for item in page["items"] if item["id"] == queued.id]
+    assert item["explanation"]
+    # each side with the person holding it now: two persons, which the reviewer may join
+    assert [(r["record_id"], r["person_id"]) for r in item["records"]] == [
+        (str(queued.record_a), str(await _person_of(database, queued.record_a))),
+        (str(queued.record_b), str(await _person_of(database, queued.record_b)))]
+    assert item["records"][0]["person_id"] != item["records"][1]["person_id"]
     missing = await http.post("/review/999999999", json={"decision": "accept", "reviewer": "x"})
     assert missing.status_code == 404
     assert (await http.post("/review", json={"record_a": str(known), "record_b": str(known),
