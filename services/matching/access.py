@@ -18,7 +18,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from shared.callers import OFFICE_CODE, parse_roles
+from shared.callers import OFFICE_CODE, parse_roles, trusted_header_code
 from shared.errors import Unauthenticated
 from shared.settings import Settings
 
@@ -41,12 +41,9 @@ def optional_caller(
 ) -> Caller | None:
     """The caller the headers name; None without ``X-Ministry-Code``. 401 while the headers are not
     trusted (they prove nothing then) or when the code is not a ministry code."""
-    if not x_ministry_code:
+    code = trusted_header_code(settings, x_ministry_code)
+    if code is None:
         return None
-    if not settings.trust_ministry_header:
-        raise Unauthenticated("this deployment does not accept X-Ministry-Code; authenticate through the gateway",
-                              loc=["header", "X-Ministry-Code"])
-    code = x_ministry_code.strip().upper()
     if not OFFICE_CODE.match(code):
         raise Unauthenticated("X-Ministry-Code is not a ministry code", loc=["header", "X-Ministry-Code"],
                               input=x_ministry_code)

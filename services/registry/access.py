@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from shared.callers import OFFICE_CODE, parse_roles
+from shared.callers import OFFICE_CODE, parse_roles, trusted_header_code
 from shared.db import Database
 from shared.errors import Forbidden, Unauthenticated
 from shared.settings import ServiceSettings, Settings
@@ -55,13 +55,9 @@ async def caller_from_headers(database: Database, settings: ServiceSettings, x_m
                               x_roles: str | None) -> Caller | None:
     """The caller the headers name; None without `X-Ministry-Code`. Raises 401 while the
     headers are not trusted, 403 `ministry.unknown` for a code the registry does not know."""
-    if not x_ministry_code:
+    code = trusted_header_code(settings, x_ministry_code)
+    if code is None:
         return None
-    if not settings.trust_ministry_header:
-        # Headers prove nothing without the gateway's verification: refuse rather than trust.
-        raise Unauthenticated("this deployment does not accept X-Ministry-Code; authenticate through the gateway",
-                              loc=["header", "x-ministry-code"])
-    code = x_ministry_code.strip().upper()
     known = OFFICE_CODE.match(code) and await _ministry_exists(database, code)
     if not known:
         raise Forbidden("unknown ministry or division", loc=["header", "x-ministry-code"],
